@@ -1,0 +1,204 @@
+"""The gRPC server: authentication, injected latency and faults, the call log, dispatch."""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+import sys
+import threading
+import time
+import traceback
+from concurrent import futures
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+
+import grpc
+
+from . import handlers  # noqa: F401  (registers every RPC handler)
+from .access import Principal
+from .errors import RpcError, invalid, unauthenticated
+from .registry import APP_SERVICE, HANDLERS, STREAMING, Call, Settings
+from .store import Store
+from .wire import app_pb2, auth_pb2
+
+AUTH_SERVICE = "proto.rpc.v1.AuthService"
+LOG = logging.getLogger("viam_emulator")
+
+
+class CallLog:
+    """One JSON line per call: method, status code, milliseconds (for tests and benchmarks)."""
+
+    def __init__(self, path: Optional[str]) -> None:
+        self._lock = threading.Lock()
+        self._file = open(path, "a", buffering=1, encoding="utf-8") if path else None
+
+    def record(self, method: str, code: str, started: float, identity: str = "") -> None:
+        if self._file is None:
+            return
+        line = json.dumps({"method": method, "code": code, "ms": round((time.monotonic() - started) * 1000, 3),
+                           "identity": identity, "time": time.time()})
+        with self._lock:
+            self._file.write(line + "\n")
+
+
+class Tokens:
+    """Bearer tokens issued by Authenticate, with an optional lifetime (--token-ttl)."""
+
+    def __init__(self, ttl_seconds: float = 0) -> None:
+        self._ttl = ttl_seconds
+        self._lock = threading.Lock()
+        self._tokens: Dict[str, Tuple[Principal, float]] = {}
+
+    def issue(self, principal: Principal) -> str:
+        token = secrets.token_urlsafe(32)
+        expires = time.monotonic() + self._ttl if self._ttl > 0 else float("inf")
+        with self._lock:
+            self._tokens[token] = (principal, expires)
+        return token
+
+    def principal(self, token: str) -> Optional[Principal]:
+        with self._lock:
+            found = self._tokens.get(token)
+            if found is None:
+                return None
+            if found[1] < time.monotonic():
+                del self._tokens[token]
+                return None
+            return found[0]
+
+
+class Emulator:
+    def __init__(self, store: Store, settings: Optional[Settings] = None, latency_ms: float = 0,
+                 fail_rate: float = 0.0, call_log: Optional[str] = None, token_ttl: float = 0) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self.latency = latency_ms / 1000.0
+        self.fail_rate = fail_rate
+        self.call_log = CallLog(call_log)
+        self.tokens = Tokens(token_ttl)
+        self._random = random.Random()
+
+    # -- the pieces every call goes through -------------------------------------------------
+
+    def _before(self) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+        if self.fail_rate and self._random.random() < self.fail_rate:
+            raise RpcError(grpc.StatusCode.UNAVAILABLE, "injected fault (--fail-rate): the call was not processed")
+
+    def _principal(self, context: grpc.ServicerContext) -> Principal:
+        header = dict(context.invocation_metadata()).get("authorization", "")
+        if not header:
+            raise unauthenticated("authorization header missing: call proto.rpc.v1.AuthService/Authenticate first")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise unauthenticated("malformed authorization header: expected 'Bearer <token>'")
+        principal = self.tokens.principal(token.strip())
+        if principal is None:
+            raise unauthenticated("invalid or expired access token")
+        return principal
+
+    def _run(self, method: str, context: grpc.ServicerContext, body: Callable[[Principal], Any]) -> Any:
+        started = time.monotonic()
+        code = "OK"
+        identity = ""
+        try:
+            self._before()
+            principal = self._principal(context) if method != "Authenticate" else Principal("")
+            identity = principal.identity_id
+            return body(principal)
+        except RpcError as err:
+            code = err.code.name
+            context.abort(err.code, err.message)
+        except Exception:  # a bug in a handler: say so loudly, answer INTERNAL
+            code = "INTERNAL"
+            traceback.print_exc(file=sys.stderr)
+            context.abort(grpc.StatusCode.INTERNAL, "emulator error in %s (see its stderr)" % method)
+        finally:
+            self.call_log.record(method, code, started, identity)
+
+    def _call(self, principal: Principal, context: grpc.ServicerContext, handler, request) -> Any:
+        with self.store.transaction() as tx:
+            return handler(Call(tx, principal, self.settings, tuple(context.invocation_metadata())), request)
+
+    # -- AuthService ----------------------------------------------------------------------
+
+    def authenticate(self, request: auth_pb2.AuthenticateRequest, context: grpc.ServicerContext):
+        def body(_: Principal):
+            if not request.HasField("credentials"):
+                raise invalid("no credentials provided")
+            if request.credentials.type != "api-key":
+                raise invalid("do not know how to handle credential type %r" % request.credentials.type)
+            with self.store.transaction() as tx:
+                key = tx.get("api_key", request.entity, app_pb2.APIKey)
+            if key is None or not secrets.compare_digest(key.key, request.credentials.payload):
+                raise unauthenticated("invalid credentials")
+            return auth_pb2.AuthenticateResponse(access_token=self.tokens.issue(Principal(key.id)))
+
+        return self._run("Authenticate", context, body)
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def generic_handlers(self) -> Iterable[grpc.GenericRpcHandler]:
+        service = app_pb2.DESCRIPTOR.services_by_name["AppService"]
+        methods: Dict[str, grpc.RpcMethodHandler] = {}
+        for method in service.methods:
+            handler = HANDLERS.get(method.name)
+            if handler is None:
+                continue  # grpc answers UNIMPLEMENTED
+            request_cls = getattr(app_pb2, method.input_type.name)
+            response_cls = getattr(app_pb2, method.output_type.name)
+            methods[method.name] = self._method_handler(method.name, handler, request_cls, response_cls)
+        auth = {
+            "Authenticate": grpc.unary_unary_rpc_method_handler(
+                self.authenticate,
+                request_deserializer=auth_pb2.AuthenticateRequest.FromString,
+                response_serializer=auth_pb2.AuthenticateResponse.SerializeToString,
+            )
+        }
+        return [grpc.method_handlers_generic_handler(APP_SERVICE, methods),
+                grpc.method_handlers_generic_handler(AUTH_SERVICE, auth)]
+
+    def _method_handler(self, name: str, handler, request_cls, response_cls) -> grpc.RpcMethodHandler:
+        streaming = STREAMING.get(name, "")
+        if streaming == "server":
+            def serve_stream(request, context):
+                # Computed in one transaction, then sent: the lock is never held while the client reads.
+                responses = self._run(name, context, lambda p: list(self._call(p, context, handler, request)))
+                for response in responses or ():
+                    yield response
+
+            return grpc.unary_stream_rpc_method_handler(
+                serve_stream, request_deserializer=request_cls.FromString,
+                response_serializer=response_cls.SerializeToString)
+        if streaming == "client":
+            def serve_upload(request_iterator, context):
+                return self._run(name, context, lambda p: self._call(p, context, handler, list(request_iterator)))
+
+            return grpc.stream_unary_rpc_method_handler(
+                serve_upload, request_deserializer=request_cls.FromString,
+                response_serializer=response_cls.SerializeToString)
+
+        def serve(request, context):
+            return self._run(name, context, lambda p: self._call(p, context, handler, request))
+
+        return grpc.unary_unary_rpc_method_handler(
+            serve, request_deserializer=request_cls.FromString, response_serializer=response_cls.SerializeToString)
+
+    def start(self, host: str, port: int, tls: Optional[Tuple[bytes, bytes]] = None,
+              max_workers: int = 32) -> Tuple[grpc.Server, int]:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+                             options=[("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                                      ("grpc.max_send_message_length", 64 * 1024 * 1024),
+                                      ("grpc.so_reuseport", 0)])
+        server.add_generic_rpc_handlers(tuple(self.generic_handlers()))
+        address = "%s:%d" % (host, port)
+        if tls:
+            key, cert = tls
+            bound = server.add_secure_port(address, grpc.ssl_server_credentials([(key, cert)]))
+        else:
+            bound = server.add_insecure_port(address)
+        if not bound:
+            raise OSError("could not bind %s" % address)
+        server.start()
+        return server, bound
