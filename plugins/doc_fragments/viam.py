@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The connection and authentication options every viam.cloud module
+    # shares (plugins/module_utils/common.py viam_argument_spec()).
+    DOCUMENTATION = r"""
+options:
+  app_url:
+    description:
+      - URL of the Viam app API.
+      - V(https://host[:port]) (or a bare V(host[:port])) connects with TLS, default port 443.
+      - V(http://host[:port]) connects in plaintext, default port 8080. Use it only for a local test server
+        such as the collection's emulator; the API key would otherwise cross the network unencrypted
+        (the module warns when the host is not this machine).
+      - If not set, the value of the E(VIAM_APP_URL) environment variable is used.
+    type: str
+    default: https://app.viam.com:443
+  api_key_id:
+    description:
+      - ID of the Viam API key to authenticate with.
+      - If not set, the value of the E(VIAM_API_KEY_ID) environment variable is used.
+        One of the two is required.
+    type: str
+  api_key:
+    description:
+      - The secret of the Viam API key O(api_key_id).
+      - If not set, the value of the E(VIAM_API_KEY) environment variable is used.
+        One of the two is required.
+    type: str
+  organization_id:
+    description:
+      - ID of the Viam organization to work in.
+      - If not set, the value of the E(VIAM_ORG_ID) environment variable is used.
+      - If neither is set and the API key can see exactly one organization, that organization is used;
+        if it sees several, the module fails and lists them.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of the Viam app (for an V(https://) O(app_url)).
+      - V(false) is meant for test servers with a self-signed certificate. The module then fetches the
+        certificate the server presents, without verifying it, and trusts exactly that certificate for
+        the connection, with a warning. This works for self-signed server certificates; for a certificate
+        issued by a private CA, set O(ca_path) to that CA instead.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Path of a PEM file with the CA certificate(s) to trust for the TLS connection instead of the
+        system's trusted CAs, for example a private CA or the certificate of a test server.
+    type: path
+  timeout:
+    description:
+      - Timeout in seconds of each call to the Viam app API.
+      - Transient failures (unavailable, rate limited, and timeouts of read-only calls) are retried with
+        exponential backoff, up to 5 tries per call. A call that creates something (a machine, a part, a key,
+        a secret, ...) is not sent again once it may have reached the server, so that nothing is created twice.
+    type: float
+    default: 30
+notes:
+  - The modules run on the Ansible controller and talk to the Viam app API over gRPC.
+  - The environment variables are the ones the official Viam Python SDK reads in C(create_from_env_vars).
+requirements:
+  - grpcio
+  - protobuf >= 6.33.5
+"""

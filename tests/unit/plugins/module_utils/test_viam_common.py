@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""common.py (argument spec, client_from_module, fail_from_error) and the doc fragment."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+import yaml
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.viam.cloud.plugins.doc_fragments.viam import ModuleDocFragment
+from ansible_collections.viam.cloud.plugins.module_utils import common
+from ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    patch_module_args = None
+
+ENV = ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID")
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, **params):
+        self.params = dict(app_url="https://app.viam.com:443", api_key_id="kid", api_key="k", organization_id=None,
+                           validate_certs=True, ca_path=None, timeout=30.0)
+        self.params.update(params)
+        self.warnings = []
+        self.failed = None
+
+    def warn(self, msg):
+        self.warnings.append(msg)
+
+    def fail_json(self, **kwargs):
+        self.failed = kwargs
+        raise Failed(kwargs["msg"])
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _module(args):
+    if patch_module_args is None:
+        pytest.skip("needs ansible-core >= 2.19")
+    with patch_module_args(args):
+        return AnsibleModule(argument_spec=common.viam_argument_spec())
+
+
+def test_argument_spec_from_environment(monkeypatch):
+    monkeypatch.setenv("VIAM_APP_URL", "http://localhost:8080")
+    monkeypatch.setenv("VIAM_API_KEY_ID", "env-id")
+    monkeypatch.setenv("VIAM_API_KEY", "env-key")
+    monkeypatch.setenv("VIAM_ORG_ID", "env-org")
+    params = _module({}).params
+    assert (params["app_url"], params["api_key_id"], params["api_key"], params["organization_id"]) == \
+        ("http://localhost:8080", "env-id", "env-key", "env-org")
+    assert params["timeout"] == 30 and params["validate_certs"] is True
+
+
+def test_argument_spec_defaults_and_options_win():
+    params = _module({"api_key_id": "a", "api_key": "b", "timeout": "2.5"}).params
+    assert params["app_url"] == "https://app.viam.com:443"
+    assert params["timeout"] == 2.5
+    assert params["organization_id"] is None
+
+
+def test_api_key_is_no_log():
+    spec = common.viam_argument_spec()
+    assert spec["api_key"]["no_log"] is True
+    assert spec is not common.viam_argument_spec()  # a fresh dict each call
+
+
+def test_doc_fragment_matches_argument_spec():
+    doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+    spec = common.viam_argument_spec()
+    assert sorted(doc["options"]) == sorted(spec)
+    for name, option in doc["options"].items():
+        assert option["type"] == spec[name]["type"], name
+        assert option.get("default") == spec[name].get("default"), name
+        assert not option.get("required") and not spec[name].get("required"), name
+    assert "protobuf >= 6.33.5" in doc["requirements"]
+
+
+def test_client_from_module():
+    module = FakeModule(organization_id="o1", timeout=7.0)
+    client = common.client_from_module(module, retries=2)
+    assert isinstance(client, ViamClient)
+    assert (client.host, client.port, client.tls, client.organization_id, client.timeout, client.retries) == \
+        ("app.viam.com", 443, True, "o1", 7.0, 2)
+    assert module.warnings == []
+
+
+def test_client_from_module_missing_key():
+    module = FakeModule(api_key=None)
+    with pytest.raises(Failed, match="api_key .or the environment variable VIAM_API_KEY."):
+        common.client_from_module(module)
+    assert "api_key_id" not in module.failed["msg"]
+
+
+def test_client_from_module_warns_for_remote_plaintext():
+    module = FakeModule(app_url="http://robots.example.com:8080")
+    common.client_from_module(module)
+    assert len(module.warnings) == 1 and "unencrypted" in module.warnings[0]
+
+
+def test_client_from_module_bad_url():
+    module = FakeModule(app_url="ftp://x")
+    with pytest.raises(Failed, match="scheme must be https"):
+        common.client_from_module(module)
+    assert module.failed["viam_error"]["code"] is None
+
+
+def test_client_from_module_missing_libraries(monkeypatch):
+    monkeypatch.setattr(common, "HAS_GRPC", False)
+    monkeypatch.setattr(common, "GRPC_IMPORT_ERROR", "Traceback: no grpc")
+    module = FakeModule()
+    with pytest.raises(Failed, match="grpcio"):
+        common.client_from_module(module)
+    assert module.failed["exception"] == "Traceback: no grpc"
+
+
+def test_client_from_module_old_protobuf(monkeypatch):
+    monkeypatch.setattr(common, "PROTOBUF_VERSION", "5.29.3")
+    with pytest.raises(Failed, match=r"protobuf >= 6\.33\.5.*Found protobuf 5\.29\.3"):
+        common.client_from_module(FakeModule())
+
+
+def test_fail_from_error():
+    module = FakeModule()
+    err = ViamError(code="NOT_FOUND", rpc="GetRobot", details="gone", resource="machine 'rover-7'")
+    with pytest.raises(Failed):
+        common.fail_from_error(module, err, changed=False)
+    assert module.failed["msg"] == "GetRobot failed for machine 'rover-7': not found (NOT_FOUND): gone"
+    assert module.failed["viam_error"]["code"] == "NOT_FOUND"
+    assert module.failed["changed"] is False
+    with pytest.raises(Failed):
+        common.fail_from_error(module, err, msg="robot part 'arm' not found in machine 'rover-7'")
+    assert module.failed["msg"] == "robot part 'arm' not found in machine 'rover-7'"
