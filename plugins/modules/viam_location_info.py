@@ -1,0 +1,116 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: viam_location_info
+short_description: List Viam locations
+version_added: 0.1.0
+description:
+  - Returns the locations of a Viam organization, all of them or those matching O(name), O(id) or O(parent).
+author:
+  - viam.cloud contributors
+extends_documentation_fragment:
+  - viam.cloud.viam
+options:
+  name:
+    description:
+      - Only the locations with this name.
+    type: str
+  id:
+    description:
+      - Only the location with this ID.
+    type: str
+  parent:
+    description:
+      - Only the direct sub-locations of this location (name or ID). An empty string selects top-level locations.
+    type: str
+  return_secret:
+    description:
+      - Also return each location's secrets in C(auth). Set C(no_log: true) on the task when you use this.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads.
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: All locations of the organization
+  viam.cloud.viam_location_info:
+  register: viam_locations
+
+- name: The sub-locations of the lab
+  viam.cloud.viam_location_info:
+    parent: lab
+  register: lab_children
+"""
+
+RETURN = r"""
+locations:
+  description: The matching locations, as M(viam.cloud.viam_location) returns one.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: ab1c2d3e45
+      name: lab
+      parent_location_id: ""
+      robot_count: 3
+      organizations: [{"organization_id": "0b37a756-a678-4f22-a862-e7200896fa6f", "primary": true}]
+"""
+
+from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.lookup import pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+
+
+class LocationInfoModule(ViamModule):
+    argument_spec = dict(
+        name=dict(type="str"),
+        id=dict(type="str"),
+        parent=dict(type="str"),
+        return_secret=dict(type="bool", default=False),
+    )
+
+    def execute(self):
+        organization_id = self.organization_id
+        locations = list(self.client.list_locations(
+            organization_id=organization_id, resource="locations of organization %r" % organization_id).locations)
+        selected = locations
+        if self.params["id"] is not None:
+            selected = [loc for loc in selected if loc.id == self.params["id"]]
+        if self.params["name"] is not None:
+            selected = [loc for loc in selected if loc.name == self.params["name"]]
+        parent = self.params["parent"]
+        if parent is not None:
+            parent_id = ""
+            if parent:
+                found = pick_one(locations, parent, "location", "in organization %r" % organization_id)
+                if found is None:
+                    self.fail("parent location %r not found in organization %r" % (parent, organization_id))
+                parent_id = found.id
+            selected = [loc for loc in selected if loc.parent_location_id == parent_id]
+        returned = []
+        for location in selected:
+            item = message_to_dict(location)
+            if not self.params["return_secret"]:
+                item.pop("auth", None)
+            returned.append(item)
+        return self.result(False, locations=returned)
+
+
+def main():
+    LocationInfoModule().run()
+
+
+if __name__ == "__main__":
+    main()
