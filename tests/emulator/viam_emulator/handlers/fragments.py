@@ -1,0 +1,361 @@
+"""Fragments: ListFragments, GetFragment, CreateFragment, UpdateFragment, DeleteFragment, GetFragmentHistory.
+
+Records: kind "fragment" (Fragment; org = owner, name = name) holding the stored
+fields; organization_name, public_namespace and the usage counts are computed on
+every read from the organization and from the parts whose config names the
+fragment (`"fragments": [{"id": ...}]` or plain ID strings, read by
+parts.part_fragment_ids). Kind
+"fragment_history" (FragmentHistoryEntry; parent = fragment, org = owner), one
+per edit.
+
+Behaviours chosen where the public record is unsure (notes §3, L-M):
+- Names are unique within an organization (ALREADY_EXISTS), so a module can
+  find a fragment by name and stay idempotent.
+- `public` is true exactly when visibility is PUBLIC (an unlisted fragment is
+  not listed publicly). An UpdateFragment with both `public` and `visibility`
+  that disagree is INVALID_ARGUMENT; `public` alone maps to PUBLIC / PRIVATE.
+- ListFragments looks at the given organization, or every organization the
+  caller may read when organization_id is empty. A non-empty
+  fragment_visibility selects those visibilities (PUBLIC also brings other
+  organizations' public fragments); otherwise show_public=true means public
+  fragments only (SDK docstring) and show_public=false, the CLI's empty request,
+  means every fragment the organization owns.
+- An UpdateFragment that changes nothing records no history and keeps the
+  revision; any change bumps `revision` ("1", "2", ...) and `last_updated`, and
+  adds a history entry whose `old` is the fragment before the edit and whose
+  `revision`/`config` are the ones the edit produced.
+- A stale last_known_update (not equal to the stored last_updated) is
+  FAILED_PRECONDITION. Timestamps are kept to the microsecond so a value read
+  through Python datetimes compares equal.
+- GetFragment's `version` selects a past revision; tags are not emulated.
+- Deleting a fragment that parts still use is allowed (the UI only warns).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from ..access import allowed, require_org_member, visible_organization_ids
+from ..errors import already_exists, failed_precondition, invalid, not_found, permission_denied
+from ..ids import new_uuid, now
+from ..registry import Call, rpc
+from ..store import Tx
+from ..wire import app_pb2
+
+PRIVATE = app_pb2.FRAGMENT_VISIBILITY_PRIVATE
+PUBLIC = app_pb2.FRAGMENT_VISIBILITY_PUBLIC
+UNLISTED = app_pb2.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED
+UNSPECIFIED = app_pb2.FRAGMENT_VISIBILITY_UNSPECIFIED
+VISIBILITIES = (PRIVATE, PUBLIC, UNLISTED)
+DEFAULT_PAGE_LIMIT = 10
+MAX_PAGE_LIMIT = 100
+
+
+# -- which parts use which fragments --------------------------------------------------------
+
+@dataclass
+class Usage:
+    parts: Set[str] = field(default_factory=set)
+    machines: Set[Tuple[str, str]] = field(default_factory=set)  # (robot id, its organization)
+
+    @property
+    def orgs(self) -> Set[str]:
+        return {org for _, org in self.machines}
+
+
+class PartOrgs:
+    """The primary organization of a part, through its location; cached for one call."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+        self._by_location: Dict[str, str] = {}
+
+    def of(self, part: app_pb2.RobotPart) -> str:
+        location_id = part.location_id
+        if not location_id:
+            robot = self._tx.get("robot", part.robot, app_pb2.Robot)
+            location_id = robot.location if robot else ""
+        if location_id not in self._by_location:
+            location = self._tx.get("location", location_id, app_pb2.Location) if location_id else None
+            orgs = sorted(location.organizations, key=lambda o: not o.primary) if location else []
+            self._by_location[location_id] = orgs[0].organization_id if orgs else ""
+        return self._by_location[location_id]
+
+
+def usages(tx: Tx, fragment_ids: Iterable[str]) -> Dict[str, Usage]:
+    """Usage of each fragment, from one pass over the parts."""
+    result = {fragment_id: Usage() for fragment_id in fragment_ids}
+    if not result:
+        return result
+    from .parts import part_fragment_ids  # lazy: parts.py owns how a part config names fragments
+
+    orgs = PartOrgs(tx)
+    for part in tx.list("part", app_pb2.RobotPart):
+        used = [f for f in part_fragment_ids(part) if f in result]
+        if not used:
+            continue
+        org = orgs.of(part)
+        for fragment_id in used:
+            result[fragment_id].parts.add(part.id)
+            result[fragment_id].machines.add((part.robot, org))
+    return result
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def _decorated(tx: Tx, fragment: app_pb2.Fragment, usage: Usage) -> app_pb2.Fragment:
+    shown = app_pb2.Fragment()
+    shown.CopyFrom(fragment)
+    org = tx.get("organization", fragment.organization_owner, app_pb2.Organization)
+    if org is not None:
+        shown.organization_name = org.name
+        if org.public_namespace:
+            shown.public_namespace = org.public_namespace
+    shown.robot_part_count = len(usage.parts)
+    shown.organization_count = len(usage.orgs)
+    shown.only_used_by_owner = usage.orgs <= {fragment.organization_owner}
+    return shown
+
+
+def _usage_message(fragment_id: str, usage: Usage, current_org: str) -> app_pb2.FragmentUsage:
+    return app_pb2.FragmentUsage(
+        fragment_id=fragment_id, organizations=len(usage.orgs), machines=len(usage.machines),
+        machines_in_current_org=sum(1 for _, org in usage.machines if org == current_org))
+
+
+def _readable(call: Call, fragment: app_pb2.Fragment) -> bool:
+    # Public and unlisted fragments are usable by anyone who has the ID.
+    return fragment.visibility in (PUBLIC, UNLISTED) or allowed(
+        call.tx, call.principal, "read", "organization", fragment.organization_owner)
+
+
+def _must_get(call: Call, fragment_id: str) -> app_pb2.Fragment:
+    if not fragment_id:
+        raise invalid("fragment id is required")
+    return call.tx.must_get("fragment", fragment_id, app_pb2.Fragment, "fragment")
+
+
+def _must_read(call: Call, fragment_id: str) -> app_pb2.Fragment:
+    fragment = _must_get(call, fragment_id)
+    if not _readable(call, fragment):
+        raise permission_denied("the caller may not read fragment %r" % fragment_id)
+    return fragment
+
+
+def _history(tx: Tx, fragment_id: str) -> List[app_pb2.FragmentHistoryEntry]:
+    """Newest first."""
+    return list(reversed(tx.list("fragment_history", app_pb2.FragmentHistoryEntry, parent=fragment_id)))
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def _valid_name(name: str) -> str:
+    if not name.strip():
+        raise invalid("fragment name must not be empty")
+    return name
+
+
+def _check_unique(tx: Tx, org_id: str, name: str, fragment_id: str = "") -> None:
+    for other_id in tx.list_ids("fragment", org=org_id, name=name):
+        if other_id != fragment_id:
+            raise already_exists("organization %r already has a fragment named %r (%s)" % (org_id, name, other_id))
+
+
+def _valid_visibility(value: int) -> int:
+    if value not in VISIBILITIES:
+        raise invalid("fragment visibility %r is not PRIVATE, PUBLIC or PUBLIC_UNLISTED" % value)
+    return value
+
+
+def _config_from_json(text: str) -> dict:
+    try:
+        parsed = json.loads(text)
+    except ValueError as err:
+        raise invalid("fragment_config_json is not valid JSON: %s" % err)
+    if not isinstance(parsed, dict):
+        raise invalid("fragment_config_json must be a JSON object")
+    return parsed
+
+
+def _save(tx: Tx, fragment: app_pb2.Fragment) -> None:
+    tx.put("fragment", fragment.id, fragment, name=fragment.name, org=fragment.organization_owner)
+
+
+def _next_update_time(previous: app_pb2.Fragment):
+    """Now, but strictly after the stored last_updated, so every edit is distinguishable."""
+    stamp = now()
+    if previous.HasField("last_updated"):
+        floor = previous.last_updated.ToDatetime(tzinfo=stamp.tzinfo) + timedelta(microseconds=1)
+        stamp = max(stamp, floor)
+    return stamp
+
+
+def _requested_visibility(request: app_pb2.UpdateFragmentRequest, current: int) -> int:
+    visibility = current
+    if request.HasField("visibility") and request.visibility != UNSPECIFIED:
+        visibility = _valid_visibility(request.visibility)
+    if request.HasField("public"):
+        if request.HasField("visibility") and request.visibility != UNSPECIFIED:
+            if request.public != (visibility == PUBLIC):
+                raise invalid("public=%s contradicts visibility %s"
+                              % (request.public, app_pb2.FragmentVisibility.Name(visibility)))
+        else:
+            visibility = PUBLIC if request.public else PRIVATE
+    return visibility
+
+
+# -- RPCs -------------------------------------------------------------------------------------
+
+def _listed_orgs(call: Call, organization_id: str) -> List[str]:
+    if organization_id:
+        require_org_member(call.tx, call.principal, organization_id)
+        return [organization_id]
+    return [org_id for org_id in visible_organization_ids(call.tx, call.principal)
+            if allowed(call.tx, call.principal, "read", "organization", org_id)]
+
+
+def _selection(request: app_pb2.ListFragmentsRequest) -> Tuple[Set[int], bool]:
+    """(visibilities of the organization's own fragments to list, whether to add others' public ones)."""
+    wanted = {v for v in request.fragment_visibility if v != UNSPECIFIED}
+    for value in wanted:
+        _valid_visibility(value)
+    if wanted:
+        return wanted, PUBLIC in wanted
+    if request.show_public:
+        return {PUBLIC}, True
+    return set(VISIBILITIES), False
+
+
+@rpc("ListFragments")
+def list_fragments(call: Call, request: app_pb2.ListFragmentsRequest) -> app_pb2.ListFragmentsResponse:
+    org_ids = _listed_orgs(call, request.organization_id)
+    own_visibilities, others_public = _selection(request)
+    chosen: List[app_pb2.Fragment] = []
+    for org_id in org_ids:
+        owned = call.tx.list("fragment", app_pb2.Fragment, org=org_id)
+        chosen += [f for f in owned if f.visibility in own_visibilities]
+    if others_public:
+        chosen += [f for f in call.tx.list("fragment", app_pb2.Fragment)
+                   if f.visibility == PUBLIC and f.organization_owner not in org_ids]
+    used = usages(call.tx, [f.id for f in chosen])
+    current_org = request.organization_id or (org_ids[0] if org_ids else "")
+    return app_pb2.ListFragmentsResponse(
+        fragments=[_decorated(call.tx, f, used[f.id]) for f in chosen],
+        fragment_usages=[_usage_message(f.id, used[f.id], current_org) for f in chosen])
+
+
+@rpc("GetFragment")
+def get_fragment(call: Call, request: app_pb2.GetFragmentRequest) -> app_pb2.GetFragmentResponse:
+    current = _must_read(call, request.id)
+    history = _history(call.tx, current.id)
+    shown = current
+    if request.HasField("version") and request.version and request.version != current.revision:
+        past = [h.old for h in history if h.old.revision == request.version]
+        if not past:
+            raise not_found("version %r of fragment %r" % (request.version, current.id))
+        shown = past[0]
+    usage = usages(call.tx, [current.id])[current.id]
+    response = app_pb2.GetFragmentResponse(
+        fragment=_decorated(call.tx, shown, usage),
+        fragment_usage=_usage_message(current.id, usage,
+                                      request.current_organization_id or current.organization_owner))
+    response.revisions.add(revision=current.revision, created_at=current.last_updated)
+    for entry in history:
+        response.revisions.add(revision=entry.old.revision, created_at=entry.old.last_updated)
+    return response
+
+
+@rpc("CreateFragment")
+def create_fragment(call: Call, request: app_pb2.CreateFragmentRequest) -> app_pb2.CreateFragmentResponse:
+    org = require_org_member(call.tx, call.principal, request.organization_id, "write")
+    name = _valid_name(request.name)
+    _check_unique(call.tx, org.id, name)
+    visibility = PRIVATE  # private unless asked otherwise (docs)
+    if request.HasField("visibility") and request.visibility != UNSPECIFIED:
+        visibility = _valid_visibility(request.visibility)
+    fragment = app_pb2.Fragment(id=new_uuid(), name=name, organization_owner=org.id, visibility=visibility,
+                                public=visibility == PUBLIC, revision="1")
+    fragment.fragment.CopyFrom(request.config)  # an absent config is an empty one
+    stamp = now()
+    fragment.created_on.FromDatetime(stamp)
+    fragment.last_updated.FromDatetime(stamp)
+    _save(call.tx, fragment)
+    return app_pb2.CreateFragmentResponse(fragment=_decorated(call.tx, fragment, Usage()))
+
+
+@rpc("UpdateFragment")
+def update_fragment(call: Call, request: app_pb2.UpdateFragmentRequest) -> app_pb2.UpdateFragmentResponse:
+    old = _must_get(call, request.id)
+    call.require("write", "fragment", old.id, "fragment %r" % old.id)
+    if request.HasField("last_known_update") and request.last_known_update != old.last_updated:
+        raise failed_precondition(
+            "fragment %r was changed since last_known_update (%s); it was last updated %s: re-read it and retry"
+            % (old.id, request.last_known_update.ToJsonString(), old.last_updated.ToJsonString()))
+    new = app_pb2.Fragment()
+    new.CopyFrom(old)
+    new.name = _valid_name(request.name)
+    if new.name != old.name:
+        _check_unique(call.tx, old.organization_owner, new.name, old.id)
+    if request.HasField("fragment_config_json"):  # the JSON text wins over the Struct, as for parts
+        new.fragment.Clear()  # our Struct lives in the wire's own descriptor pool: fill it in place
+        new.fragment.update(_config_from_json(request.fragment_config_json))
+    elif request.HasField("config"):
+        new.fragment.CopyFrom(request.config)
+    new.visibility = _requested_visibility(request, old.visibility)
+    new.public = new.visibility == PUBLIC
+    if new == old:
+        return app_pb2.UpdateFragmentResponse(fragment=_decorated(call.tx, old, usages(call.tx, [old.id])[old.id]))
+    stamp = _next_update_time(old)
+    new.last_updated.FromDatetime(stamp)
+    new.revision = str(int(old.revision or "0") + 1)
+    entry = app_pb2.FragmentHistoryEntry(
+        fragment=old.id, old=old, revision=new.revision, config=new.fragment,
+        edited_by=app_pb2.AuthenticatorInfo(type=app_pb2.AUTHENTICATION_TYPE_API_KEY,
+                                            value=call.principal.identity_id))
+    entry.edited_on.FromDatetime(stamp)
+    call.tx.put("fragment_history", new_uuid(), entry, parent=old.id, org=old.organization_owner)
+    _save(call.tx, new)
+    return app_pb2.UpdateFragmentResponse(fragment=_decorated(call.tx, new, usages(call.tx, [new.id])[new.id]))
+
+
+@rpc("DeleteFragment")
+def delete_fragment(call: Call, request: app_pb2.DeleteFragmentRequest) -> app_pb2.DeleteFragmentResponse:
+    fragment = _must_get(call, request.id)
+    call.require("write", "fragment", fragment.id, "fragment %r" % fragment.id)
+    call.tx.delete_where("fragment_history", parent=fragment.id)
+    call.tx.delete("fragment", fragment.id)
+    return app_pb2.DeleteFragmentResponse()
+
+
+def _page(request: app_pb2.GetFragmentHistoryRequest) -> Tuple[int, int]:
+    limit = request.page_limit if request.HasField("page_limit") else DEFAULT_PAGE_LIMIT
+    if limit < 0:
+        raise invalid("page_limit must not be negative")
+    limit = min(limit or DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT)
+    offset = 0
+    if request.page_token:
+        try:
+            offset = int(request.page_token)
+        except ValueError:
+            offset = -1
+        if offset < 0:
+            raise invalid("page_token %r is not one this server handed out" % request.page_token)
+    return offset, limit
+
+
+@rpc("GetFragmentHistory")
+def get_fragment_history(call: Call, request: app_pb2.GetFragmentHistoryRequest
+                         ) -> app_pb2.GetFragmentHistoryResponse:
+    fragment = _must_read(call, request.id)
+    offset, limit = _page(request)
+    history = _history(call.tx, fragment.id)
+    end = offset + limit
+    return app_pb2.GetFragmentHistoryResponse(history=history[offset:end],
+                                              next_page_token=str(end) if end < len(history) else "")
+
+
+def fragment_for(tx: Tx, fragment_id: str) -> Optional[app_pb2.Fragment]:
+    """The stored fragment, for other handlers (summaries, part configs)."""
+    return tx.get("fragment", fragment_id, app_pb2.Fragment)
