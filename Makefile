@@ -1,0 +1,119 @@
+# viam.cloud: build and test harness.
+#
+# Two virtualenvs, each bootstrapped by its own target (stamp: VENV/.installed,
+# rebuilt when a requirements file changes):
+#   .venv         Python 3.12, ansible-core 2.21, protobuf 6.33.5 (viam-sdk's pin)
+#   .venv-compat  Python 3.11, ansible-core 2.19, the newest protobuf 7.x
+# ansible-test needs the collection at .../ansible_collections/viam/cloud, so
+# every test step runs in a copy: build/<leg>/ansible_collections/viam/cloud
+# (hack/sync-build.py; leg = main or compat).
+#
+# `make test` = sanity units conformance integration lint, with a summary.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# The steps share build copies and ~/.ansible/test caches: run them one by one.
+.NOTPARALLEL:
+
+VENV        ?= .venv
+VENV_COMPAT ?= .venv-compat
+PY          := $(VENV)/bin/python
+PY_COMPAT   := $(VENV_COMPAT)/bin/python
+# Python X.Y of each leg (ansible-core 2.20+ needs 3.12; 2.19 runs on 3.11).
+PYVER        ?= 3.12
+PYVER_COMPAT ?= 3.11
+
+# Extra arguments, e.g. make sanity SANITY_ARGS='--test pep8'
+SANITY_ARGS      ?=
+INTEGRATION_ARGS ?=
+PYTEST_ARGS      ?=
+EMULATOR_ARGS    ?=
+
+STAMP        := $(VENV)/.installed
+STAMP_COMPAT := $(VENV_COMPAT)/.installed
+
+.PHONY: help venv venv-compat proto sanity sanity-main sanity-compat sanity-ignores \
+        units units-main units-compat conformance integration integration-main \
+        integration-compat lint emulator test clean distclean
+
+help:
+	@echo "make venv          create/update $(VENV) (Python $(PYVER), ansible-core 2.21, requirements-dev.txt)"
+	@echo "make venv-compat   create/update $(VENV_COMPAT) (Python $(PYVER_COMPAT), ansible-core 2.19, protobuf 7.x)"
+	@echo "make proto         regenerate plugins/module_utils/proto from proto/ (grpcio-tools 1.81.1)"
+	@echo "make sanity        ansible-test sanity on 2.21/py$(PYVER) and 2.19/py$(PYVER_COMPAT)"
+	@echo "make sanity-ignores  regenerate the *_pb2.py lines of tests/sanity/ignore-*.txt"
+	@echo "make units         pytest tests/unit in both venvs"
+	@echo "make conformance   pytest tests/conformance in $(VENV) (viam-sdk)"
+	@echo "make integration   ansible-test integration against a fresh emulator, both venvs"
+	@echo "make lint          ansible-lint (production profile)"
+	@echo "make emulator      run the emulator in the foreground (EMULATOR_ARGS=...)"
+	@echo "make test          sanity units conformance integration lint, with a timing summary"
+	@echo "make clean         remove build/, test output and caches (distclean: the venvs too)"
+
+# --- virtualenvs -------------------------------------------------------------
+
+venv: $(STAMP)
+venv-compat: $(STAMP_COMPAT)
+
+$(STAMP): requirements.txt requirements-dev.txt hack/mkvenv.sh hack/find-python.sh
+	hack/mkvenv.sh $(VENV) $(PYVER) requirements-dev.txt
+
+$(STAMP_COMPAT): requirements.txt requirements-compat.txt hack/mkvenv.sh hack/find-python.sh
+	hack/mkvenv.sh $(VENV_COMPAT) $(PYVER_COMPAT) requirements-compat.txt
+
+# --- code generation ---------------------------------------------------------
+
+proto: $(STAMP)
+	$(PY) proto/generate.py
+
+sanity-ignores: $(STAMP) $(STAMP_COMPAT)
+	hack/sanity-ignores.sh
+
+# --- tests -------------------------------------------------------------------
+
+sanity: sanity-main sanity-compat
+
+sanity-main: $(STAMP)
+	hack/in-build.sh main $(VENV) ansible-test sanity --python $(PYVER) --color yes $(SANITY_ARGS)
+
+sanity-compat: $(STAMP_COMPAT)
+	hack/in-build.sh compat $(VENV_COMPAT) ansible-test sanity --python $(PYVER_COMPAT) --color yes $(SANITY_ARGS)
+
+units: units-main units-compat
+
+units-main: $(STAMP)
+	hack/pytest.sh main $(VENV) tests/unit $(PYTEST_ARGS)
+
+units-compat: $(STAMP_COMPAT)
+	hack/pytest.sh compat $(VENV_COMPAT) tests/unit $(PYTEST_ARGS)
+
+conformance: $(STAMP)
+	hack/pytest.sh main $(VENV) tests/conformance $(PYTEST_ARGS)
+
+integration: integration-main integration-compat
+
+integration-main: $(STAMP)
+	EMULATOR_ARGS='$(EMULATOR_ARGS)' hack/integration.sh main $(VENV) $(PYVER) --color yes $(INTEGRATION_ARGS)
+
+integration-compat: $(STAMP) $(STAMP_COMPAT)
+	EMULATOR_ARGS='$(EMULATOR_ARGS)' hack/integration.sh compat $(VENV_COMPAT) $(PYVER_COMPAT) --color yes $(INTEGRATION_ARGS)
+
+lint: $(STAMP)
+	hack/in-build.sh main $(VENV) ansible-lint --profile production
+
+emulator: $(STAMP)
+	tests/emulator/viam-app-emulator $(EMULATOR_ARGS)
+
+test:
+	@MAKE='$(MAKE)' hack/run-steps.sh +venv +venv-compat sanity units conformance integration lint
+
+# --- housekeeping ------------------------------------------------------------
+
+clean:
+	rm -rf build tests/output .ansible .pytest_cache .hypothesis viam-cloud-*.tar.gz
+	find . -path ./.venv -prune -o -path ./.venv-compat -prune -o -path ./.git -prune -o \
+		-name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) $(VENV_COMPAT)
