@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write our .proto subset from the descriptors the official viam-sdk ships.
 
 The real service's schema is what viam-sdk was generated from, so reading it
@@ -110,7 +109,7 @@ def closure(schema: Schema, rpcs: List[str]) -> Tuple[Set[str], Dict[str, List[s
     pending: List[str] = []
     for rpc in rpcs:
         service_name, method_name = rpc.split("/")
-        _, service = schema.services[service_name]
+        _file_name, service = schema.services[service_name]
         method = next((m for m in service.method if m.name == method_name), None)
         if method is None:
             raise SystemExit("no RPC %s in viam-sdk" % rpc)

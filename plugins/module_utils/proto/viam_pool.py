@@ -12,9 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from google.protobuf import descriptor_pool, struct_pb2, timestamp_pb2
-
-POOL = descriptor_pool.DescriptorPool()
-# Our files import these; a fresh pool does not know the well-known types.
-for _well_known in (struct_pb2, timestamp_pb2):
-    POOL.AddSerializedFile(_well_known.DESCRIPTOR.serialized_pb)
+try:
+    from google.protobuf import descriptor_pool, struct_pb2, timestamp_pb2
+except ImportError:
+    # The modules report a missing protobuf themselves (module_utils/common.py HAS_PROTOBUF).
+    POOL = None
+else:
+    POOL = descriptor_pool.DescriptorPool()
+    # Our files import these; a fresh pool does not know the well-known types.
+    for _well_known in (struct_pb2, timestamp_pb2):
+        POOL.AddSerializedFile(_well_known.DESCRIPTOR.serialized_pb)
