@@ -17,11 +17,11 @@ def new_uuid() -> str:
 
 
 def new_location_id() -> str:
-    return "".join(secrets.choice(_LOWER_ALNUM) for _ in range(10))
+    return "".join(secrets.choice(_LOWER_ALNUM) for position in range(10))
 
 
 def new_secret() -> str:
-    return "".join(secrets.choice(_LOWER_ALNUM) for _ in range(32))
+    return "".join(secrets.choice(_LOWER_ALNUM) for position in range(32))
 
 
 def is_uuid(value: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 import grpc
 
-from . import handlers  # noqa: F401  (registers every RPC handler)
+from . import handlers  # noqa: F401  # pylint: disable=unused-import  # registers every RPC handler
 from .access import Principal
 from .errors import RpcError, invalid, unauthenticated
 from .registry import APP_SERVICE, HANDLERS, STREAMING, Call, Settings
@@ -90,7 +90,7 @@ class Emulator:
         header = dict(context.invocation_metadata()).get("authorization", "")
         if not header:
             raise unauthenticated("authorization header missing: call proto.rpc.v1.AuthService/Authenticate first")
-        scheme, _, token = header.partition(" ")
+        scheme, separator, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise unauthenticated("malformed authorization header: expected 'Bearer <token>'")
         principal = self.tokens.principal(token.strip())
@@ -124,7 +124,7 @@ class Emulator:
     # -- AuthService ----------------------------------------------------------------------
 
     def authenticate(self, request: auth_pb2.AuthenticateRequest, context: grpc.ServicerContext):
-        def body(_: Principal):
+        def body(caller: Principal):  # Authenticate has no caller yet
             if not request.HasField("credentials"):
                 raise invalid("no credentials provided")
             if request.credentials.type != "api-key":
@@ -165,8 +165,7 @@ class Emulator:
             def serve_stream(request, context):
                 # Computed in one transaction, then sent: the lock is never held while the client reads.
                 responses = self._run(name, context, lambda p: list(self._call(p, context, handler, request)))
-                for response in responses or ():
-                    yield response
+                yield from responses or ()
 
             return grpc.unary_stream_rpc_method_handler(
                 serve_stream, request_deserializer=request_cls.FromString,

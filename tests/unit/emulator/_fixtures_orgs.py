@@ -1,7 +1,7 @@
 """Helpers for the organization-side tests (orgs, members, roles, keys, fragments, modules).
 
-A thin layer over the shared conftest: `emu` wraps its `emulator` fixture (a real
-in-process gRPC server), so every call goes over the wire as a client's would.
+A thin layer over the shared conftest: its `emu` fixture is an Emu wrapping the `emulator`
+fixture (a real in-process gRPC server), so every call goes over the wire as a client's would.
 `emu.call(rpc, request, as_=client)` calls as the owner key or as a scoped key made
 with `emu.key(role, resource_type, resource_id)`; `expect_error` checks a status
 code from either a gRPC call or a direct Python call (such as accept_invite).
@@ -20,7 +20,7 @@ from viam_emulator.errors import RpcError
 from viam_emulator.store import Tx
 from viam_emulator.wire import app_pb2
 
-__all__ = ["Emu", "Failure", "auth", "emu", "expect_error", "pb", "principal"]
+__all__ = ["Emu", "Failure", "auth", "expect_error", "pb", "principal"]
 
 pb = app_pb2
 
@@ -84,18 +84,14 @@ class Failure:
 
 
 def expect_error(code: grpc.StatusCode, fn, *args, **kwargs) -> Failure:
+    failure: Optional[Failure] = None
     try:
         fn(*args, **kwargs)
     except grpc.RpcError as err:
         failure = Failure(err.code(), err.details())
     except RpcError as err:
         failure = Failure(err.code, err.message)
-    else:
+    if failure is None:
         pytest.fail("expected %s, but the call succeeded" % code.name)
     assert failure.code == code, "expected %s, got %s: %s" % (code.name, failure.code.name, failure.message)
     return failure
-
-
-@pytest.fixture
-def emu(emulator: Any) -> Emu:
-    return Emu(emulator)

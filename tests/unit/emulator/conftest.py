@@ -13,6 +13,7 @@
 - `org_id`: the bootstrap organization (it has no location: use `location_id`).
 - `location_id`, `robot_id`: a location "lab" made with CreateLocation, a machine "rover" in
   it made with NewRobot (so it has the main part "rover-main").
+- `emu`: the `emulator` wrapped in _fixtures_orgs.Emu, for the organization-side tests.
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from viam_emulator.registry import APP_SERVICE, Settings  # noqa: E402
 from viam_emulator.server import Emulator  # noqa: E402
 from viam_emulator.store import Store, Tx  # noqa: E402
 from viam_emulator.wire import app_pb2, auth_pb2  # noqa: E402
+
+from _fixtures_orgs import Emu  # noqa: E402  (it needs tests/emulator on sys.path)
 
 SERVICE = app_pb2.DESCRIPTOR.services_by_name["AppService"]
 TIMEOUT = 10.0
@@ -146,6 +149,11 @@ def org_id(emulator: EmulatorHandle) -> str:
 @pytest.fixture
 def make_key(emulator: EmulatorHandle):
     return emulator.make_key
+
+
+@pytest.fixture
+def emu(emulator: EmulatorHandle) -> Emu:
+    return Emu(emulator)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def start(*args, cwd="/"):
     env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
     process = subprocess.Popen([LAUNCHER, "--port", "0", *args], cwd=cwd, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    ready, _, _ = select.select([process.stdout], [], [], READY_WITHIN_SECONDS)
+    ready = select.select([process.stdout], [], [], READY_WITHIN_SECONDS)[0]
     if not ready:
         process.kill()
         pytest.fail("the emulator printed nothing within %.0f s" % READY_WITHIN_SECONDS)
@@ -74,7 +74,7 @@ def list_organizations(channel, metadata):
 
 
 def test_prints_one_json_line_with_everything_a_client_needs(emulator_process):
-    _, info = emulator_process()
+    process, info = emulator_process()
     assert set(info) == {"address", "app_url", "organization_id", "api_key_id", "api_key", "tls_cert"}
     assert info["app_url"] == "http://" + info["address"]
     assert info["tls_cert"] is None
@@ -87,7 +87,7 @@ def test_prints_one_json_line_with_everything_a_client_needs(emulator_process):
 
 def test_bootstrap_key_is_the_one_given(emulator_process):
     key_id, key = str(uuid.uuid4()), "k" * 32
-    _, info = emulator_process("--bootstrap-key-id", key_id, "--bootstrap-key", key)
+    process, info = emulator_process("--bootstrap-key-id", key_id, "--bootstrap-key", key)
     assert (info["api_key_id"], info["api_key"]) == (key_id, key)
 
 
@@ -97,13 +97,13 @@ def test_state_survives_a_restart_with_db(emulator_process, tmp_path):
     first, info = emulator_process("--db", db, "--bootstrap-key-id", key_id, "--bootstrap-key", key)
     first.terminate()
     first.wait(timeout=5)
-    _, again = emulator_process("--db", db, "--bootstrap-key-id", key_id, "--bootstrap-key", key)
+    process, again = emulator_process("--db", db, "--bootstrap-key-id", key_id, "--bootstrap-key", key)
     assert again["organization_id"] == info["organization_id"]
 
 
 def test_fail_rate_one_answers_unavailable_and_logs_every_call(emulator_process, tmp_path):
     log = tmp_path / "calls.jsonl"
-    _, info = emulator_process("--fail-rate", "1", "--call-log", str(log))
+    process, info = emulator_process("--fail-rate", "1", "--call-log", str(log))
     with grpc.insecure_channel(info["address"]) as channel:
         with pytest.raises(grpc.RpcError) as raised:
             authenticate(channel, info)
@@ -114,7 +114,7 @@ def test_fail_rate_one_answers_unavailable_and_logs_every_call(emulator_process,
 
 def test_latency_delays_every_call(emulator_process, tmp_path):
     log = tmp_path / "calls.jsonl"
-    _, info = emulator_process("--latency-ms", "150", "--call-log", str(log))
+    process, info = emulator_process("--latency-ms", "150", "--call-log", str(log))
     with grpc.insecure_channel(info["address"]) as channel:
         started = time.monotonic()
         list_organizations(channel, authenticate(channel, info))
@@ -124,7 +124,7 @@ def test_latency_delays_every_call(emulator_process, tmp_path):
 
 
 def test_calls_without_a_token_are_unauthenticated(emulator_process):
-    _, info = emulator_process()
+    process, info = emulator_process()
     with grpc.insecure_channel(info["address"]) as channel:
         for metadata in ([], [("authorization", "Bearer not-a-token")], [("authorization", "Basic x")]):
             with pytest.raises(grpc.RpcError) as raised:
@@ -133,7 +133,7 @@ def test_calls_without_a_token_are_unauthenticated(emulator_process):
 
 
 def test_wrong_key_is_unauthenticated(emulator_process):
-    _, info = emulator_process()
+    process, info = emulator_process()
     with grpc.insecure_channel(info["address"]) as channel:
         with pytest.raises(grpc.RpcError) as raised:
             authenticate(channel, dict(info, api_key="wrong"))
@@ -141,7 +141,7 @@ def test_wrong_key_is_unauthenticated(emulator_process):
 
 
 def test_tls_serves_with_the_printed_certificate(emulator_process):
-    _, info = emulator_process("--tls")
+    process, info = emulator_process("--tls")
     assert info["app_url"].startswith("https://") and os.path.isfile(info["tls_cert"])
     with open(info["tls_cert"], "rb") as handle:
         credentials = grpc.ssl_channel_credentials(root_certificates=handle.read())
@@ -158,7 +158,8 @@ def test_tls_serves_with_the_printed_certificate(emulator_process):
 ])
 def test_bad_arguments_fail_clearly(args, message):
     env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
-    result = subprocess.run([LAUNCHER, "--port", "0", *args], env=env, capture_output=True, text=True, timeout=20)
+    result = subprocess.run([LAUNCHER, "--port", "0", *args], env=env, capture_output=True, text=True, timeout=20,
+                            check=False)
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""

@@ -5,7 +5,7 @@ import json
 from datetime import timedelta
 
 import grpc
-from _fixtures_orgs import Emu, emu, expect_error, pb  # noqa: F401  (emu is a fixture)
+from _fixtures_orgs import Emu, expect_error, pb
 
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
 INVALID = grpc.StatusCode.INVALID_ARGUMENT

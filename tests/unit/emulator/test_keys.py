@@ -6,7 +6,7 @@ import uuid
 
 import grpc
 
-from _fixtures_orgs import Emu, auth, emu, expect_error, pb  # noqa: F401  (emu is a fixture)
+from _fixtures_orgs import Emu, auth, expect_error, pb
 from viam_emulator.access import Principal, allowed
 
 NOT_FOUND = grpc.StatusCode.NOT_FOUND

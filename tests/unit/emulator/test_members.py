@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import grpc
 
-from _fixtures_orgs import Emu, auth, emu, expect_error, pb  # noqa: F401  (emu is a fixture)
+from _fixtures_orgs import Emu, auth, expect_error, pb
 from viam_emulator.handlers.members import accept_invite
 
 NOT_FOUND = grpc.StatusCode.NOT_FOUND

@@ -4,7 +4,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from _fixtures_orgs import Emu, emu, expect_error, pb  # noqa: F401  (emu is a fixture)
+from _fixtures_orgs import Emu, expect_error, pb
 from viam_emulator.handlers.members import accept_invite
 
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
@@ -218,7 +218,7 @@ def test_official_sdk_drives_the_organization_side_rpcs(emu: Emu) -> None:
             assert (await app.get_fragment(fragment.id)).name == "base"
             await app.delete_fragment(fragment.id)
 
-            module_id, _ = await app.create_module(org_id, "hoverboard")
+            module_id, module_url = await app.create_module(org_id, "hoverboard")
             await app.update_module(module_id, "https://example.com/hoverboard", "A base",
                                     [Model(api="rdk:component:base", model="acme:hoverboard:wheeled")], "run")
             await app.upload_module_file(ModuleFileInfo(module_id=module_id, version="1.0.0",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import grpc
 
-from _fixtures_orgs import Emu, auth, emu, expect_error, pb, principal  # noqa: F401  (emu is a fixture)
+from _fixtures_orgs import Emu, auth, expect_error, pb, principal
 from viam_emulator.access import allowed
 from viam_emulator.handlers.roles import permission_action
 
@@ -113,7 +113,7 @@ def test_change_role_swaps_in_one_step(emu: Emu) -> None:
     expect_error(NOT_FOUND, emu.call, "ChangeRole", pb.ChangeRoleRequest(old_authorization=old, new_authorization=new))
     owner_role = auth("owner", "organization", emu.org_id, emu.owner.key_id, emu.org_id)
     expect_error(EXISTS, emu.call, "ChangeRole", pb.ChangeRoleRequest(old_authorization=new,
-                                                                     new_authorization=owner_role))
+                                                                      new_authorization=owner_role))
     expect_error(INVALID, emu.call, "ChangeRole", pb.ChangeRoleRequest(old_authorization=new))
 
 
@@ -158,5 +158,5 @@ def test_check_permissions_rejects_bad_input(emu: Emu) -> None:
 
 def test_permission_actions() -> None:
     assert [permission_action(p) for p in ("read_robot", "control_robot", "write_fragment", "read_location_secret",
-                                            "list_dataset", "update_anything", "delete_packages")] == [
+                                           "list_dataset", "update_anything", "delete_packages")] == [
         "read", "control", "write", "write", "read", "write", "write"]

@@ -62,7 +62,7 @@ class Usage:
 
     @property
     def orgs(self) -> Set[str]:
-        return {org for _, org in self.machines}
+        return {org for robot_id, org in self.machines}
 
 
 class PartOrgs:
@@ -122,7 +122,7 @@ def _decorated(tx: Tx, fragment: app_pb2.Fragment, usage: Usage) -> app_pb2.Frag
 def _usage_message(fragment_id: str, usage: Usage, current_org: str) -> app_pb2.FragmentUsage:
     return app_pb2.FragmentUsage(
         fragment_id=fragment_id, organizations=len(usage.orgs), machines=len(usage.machines),
-        machines_in_current_org=sum(1 for _, org in usage.machines if org == current_org))
+        machines_in_current_org=sum(1 for robot_id, org in usage.machines if org == current_org))
 
 
 def _readable(call: Call, fragment: app_pb2.Fragment) -> bool:

@@ -171,4 +171,3 @@ def get_robot_api_keys(call: Call, request: app_pb2.GetRobotAPIKeysRequest) -> a
                 key_ids.append(grant.identity_id)
     keys = [call.tx.get("api_key", key_id, app_pb2.APIKey) for key_id in key_ids]
     return app_pb2.GetRobotAPIKeysResponse(api_keys=[_listed(call.tx, k) for k in keys if k is not None])
-

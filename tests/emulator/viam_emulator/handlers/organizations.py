@@ -241,4 +241,3 @@ def _delete_org_records(tx: Tx, org_id: str) -> None:
         tx.delete_where(kind, org=org_id)
     tx.delete("metadata", "organization:" + org_id)
     tx.delete("organization", org_id)
-

@@ -64,10 +64,30 @@ def test_snake_case(rpc, name):
     assert client_mod.snake_case(rpc) == name
 
 
+# Without ansible_collections on the path (pytest run from the checkout, where
+# tests/emulator/viam_emulator/wire.py maps the package), map it onto REPO the same way.
+MAP_COLLECTION = """
+import sys, types
+try:
+    import ansible_collections.viam.cloud
+except ImportError:
+    for name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
+        del sys.modules[name]
+    parent = None
+    for name, path in (("ansible_collections", []), ("ansible_collections.viam", []),
+                       ("ansible_collections.viam.cloud", [sys.argv[1]])):
+        module = sys.modules[name] = types.ModuleType(name)
+        module.__path__ = path
+        if parent is not None:
+            setattr(parent, name.rsplit(".", 1)[1], module)
+        parent = module
+"""
+
+
 def test_import_is_lazy():
-    code = ("import sys\nfrom ansible_collections.viam.cloud.plugins.module_utils import client\n"
+    code = (MAP_COLLECTION + "import sys\nfrom ansible_collections.viam.cloud.plugins.module_utils import client\n"
             "assert 'grpc' not in sys.modules and 'google.protobuf' not in sys.modules, sorted(sys.modules)\n")
-    subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ))
+    subprocess.run([sys.executable, "-c", code, REPO], check=True, env=dict(os.environ))
 
 
 # ------------------------------------------------------------------ app_url
