@@ -29,13 +29,14 @@ SANITY_ARGS      ?=
 INTEGRATION_ARGS ?=
 PYTEST_ARGS      ?=
 EMULATOR_ARGS    ?=
+TARGET           ?= emulator
 
 STAMP        := $(VENV)/.installed
 STAMP_COMPAT := $(VENV_COMPAT)/.installed
 
 .PHONY: help venv venv-compat proto sanity sanity-main sanity-compat sanity-ignores \
         units units-main units-compat conformance integration integration-main \
-        integration-compat lint emulator test clean distclean
+        integration-compat lint emulator demo test clean distclean
 
 help:
 	@echo "make venv          create/update $(VENV) (Python $(PYVER), ansible-core 2.21, requirements-dev.txt)"
@@ -48,6 +49,7 @@ help:
 	@echo "make integration   ansible-test integration against a fresh emulator, both venvs"
 	@echo "make lint          ansible-lint (production profile)"
 	@echo "make emulator      run the emulator in the foreground (EMULATOR_ARGS=...)"
+	@echo "make demo          provision the example fleet twice on the local emulator (TARGET=cloud: the real app)"
 	@echo "make test          sanity units conformance integration lint, with a timing summary"
 	@echo "make clean         remove build/, test output and caches (distclean: the venvs too)"
 
@@ -104,6 +106,11 @@ lint: $(STAMP)
 
 emulator: $(STAMP)
 	tests/emulator/viam-app-emulator $(EMULATOR_ARGS)
+
+# The main job: examples/provision_fleet.yml twice against the local emulator
+# (TARGET=cloud: against the real Viam app, credentials from VIAM_* only then).
+demo: $(STAMP)
+	TARGET='$(TARGET)' VENV='$(VENV)' hack/demo.sh
 
 test:
 	@MAKE='$(MAKE)' hack/run-steps.sh +venv +venv-compat sanity units conformance integration lint

@@ -16,8 +16,9 @@ description:
   - A location is found by O(name) within the organization, or by O(id). Viam allows two locations with one
     name; the module then fails and lists them instead of guessing, and O(id) picks one.
 author:
-  - viam.cloud contributors
+  - viam.cloud contributors (@viam-cloud)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - viam.cloud.viam
 options:
   name:
@@ -44,7 +45,7 @@ options:
   return_secret:
     description:
       - Also return the location's secrets in RV(location.auth).
-      - Location secrets are deprecated credentials; when you set this, also set C(no_log: true) on the task.
+      - Location secrets are deprecated credentials; when you set this, also set C(no_log=true) on the task.
     type: bool
     default: false
   state:
@@ -60,6 +61,10 @@ attributes:
     support: full
   diff_mode:
     support: full
+  platform:
+    support: full
+    platforms: all
+    details: The module runs where Ansible runs it, usually the controller, and only talks to the Viam API.
 notes:
   - Secrets never appear in the diff.
 """

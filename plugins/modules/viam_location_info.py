@@ -14,8 +14,9 @@ version_added: 0.1.0
 description:
   - Returns the locations of a Viam organization, all of them or those matching O(name), O(id) or O(parent).
 author:
-  - viam.cloud contributors
+  - viam.cloud contributors (@viam-cloud)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - viam.cloud.viam
 options:
   name:
@@ -32,7 +33,7 @@ options:
     type: str
   return_secret:
     description:
-      - Also return each location's secrets in C(auth). Set C(no_log: true) on the task when you use this.
+      - Also return each location's secrets in C(auth). Set C(no_log=true) on the task when you use this.
     type: bool
     default: false
 attributes:
@@ -41,6 +42,10 @@ attributes:
     details: The module only reads.
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: all
+    details: The module runs where Ansible runs it, usually the controller, and only talks to the Viam API.
 """
 
 EXAMPLES = r"""

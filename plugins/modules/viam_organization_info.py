@@ -15,8 +15,9 @@ description:
   - Returns the Viam organizations the API key has a role in, or only the one named by O(organization_id).
   - Optionally with each organization's members and pending invites, and its user-defined metadata.
 author:
-  - viam.cloud contributors
+  - viam.cloud contributors (@viam-cloud)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - viam.cloud.viam
 options:
   members:
@@ -30,6 +31,16 @@ options:
       - Also return the user-defined metadata of each organization.
     type: bool
     default: false
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: all
+    details: The module runs where Ansible runs it, usually the controller, and only talks to the Viam API.
 """
 
 EXAMPLES = r"""
