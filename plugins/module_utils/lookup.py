@@ -119,3 +119,214 @@ def require_fragment(client, organization_id: str, ref: str):
     if fragment is None:
         raise NotFound("fragment %r not found in organization %r" % (ref, organization_id))
     return fragment
+
+
+def find_robot_in_organization(client, organization_id: str, ref: str):
+    """A machine by ID, or by name anywhere in the organization (one ListRobotsForOrg call).
+
+    Machine names are unique only within a location: a name used in two
+    locations fails with AmbiguousName, and the location (or the ID) decides.
+    """
+    if is_uuid(ref):
+        robot = get_robot_by_id(client, ref)
+        if robot is not None:
+            return robot
+    where = "in organization %r" % organization_id
+    robots = client.list_robots_for_org(org_id=organization_id, resource="machines %s" % where).robots
+    return pick_one(list(robots), ref, "machine", where)
+
+
+def require_robot_in_organization(client, organization_id: str, ref: str):
+    robot = find_robot_in_organization(client, organization_id, ref)
+    if robot is None:
+        raise NotFound("machine %r not found in organization %r" % (ref, organization_id))
+    return robot
+
+
+def resolve_robot(client, organization_id: str, ref: str, location_ref: t.Optional[str] = None):
+    """(machine, location or None): within the location when one is given, else org-wide (see above)."""
+    if location_ref:
+        location = require_location(client, organization_id, location_ref)
+        return require_robot(client, location.id, ref, location.name), location
+    return require_robot_in_organization(client, organization_id, ref), None
+
+
+def get_part_by_id(client, part_id: str):
+    """GetRobotPart's response (part and config_json) for a part ID, or None when it does not exist."""
+    try:
+        return client.get_robot_part(id=part_id, resource="part %r" % part_id)
+    except ViamError as err:
+        if err.not_found:
+            return None
+        raise
+
+
+def require_part(client, robot_id: str, ref: str, robot_name: str = ""):
+    part = find_part(client, robot_id, ref, robot_name)
+    if part is None:
+        raise NotFound("part %r not found in machine %r" % (ref, robot_name or robot_id))
+    return part
+
+
+def part_name_taken(client, name: str, location_id: str, except_part: str = "") -> t.Optional[t.Any]:
+    """The other part called ``name`` in the location (part names are unique per location), or None."""
+    try:
+        part = client.get_robot_part_by_name_and_location(
+            name=name, location_id=location_id, resource="part %r in location %r" % (name, location_id)).part
+    except ViamError as err:
+        if err.not_found:
+            return None
+        raise
+    return part if part.id and part.id != except_part else None
+
+
+def require_fragments(client, organization_id: str, refs: t.Sequence[str]) -> t.List[t.Any]:
+    """Fragments by name or ID, in the order given; the organization's fragments are listed at most once."""
+    found: t.List[t.Any] = []
+    owned = None
+    for ref in refs:
+        fragment = None
+        if is_uuid(ref):
+            try:
+                fragment = client.get_fragment(id=ref, resource="fragment %r" % ref).fragment
+            except ViamError as err:
+                if not err.not_found:
+                    raise
+        if fragment is None:
+            if owned is None:
+                fragments = client.list_fragments(
+                    organization_id=organization_id, show_public=False, fragment_visibility=ALL_FRAGMENT_VISIBILITIES,
+                    resource="fragments of organization %r" % organization_id).fragments
+                owned = [f for f in fragments if f.organization_owner == organization_id]
+            fragment = pick_one(owned, ref, "fragment", "in organization %r" % organization_id)
+        if fragment is None:
+            raise NotFound("fragment %r not found in organization %r" % (ref, organization_id))
+        found.append(fragment)
+    return found
+
+
+def list_owned_fragments(client, organization_id: str) -> list:
+    """Every fragment the organization owns, whatever its visibility (one ListFragments call)."""
+    fragments = client.list_fragments(organization_id=organization_id, show_public=False,
+                                      fragment_visibility=ALL_FRAGMENT_VISIBILITIES,
+                                      resource="fragments of organization %r" % organization_id).fragments
+    return [f for f in fragments if f.organization_owner == organization_id]
+
+
+class RoleResources:
+    """The resource of a role, as a person names it, resolved to (resource_type, resource_id).
+
+        resources = RoleResources(client, organization_id)
+        resource_id = resources.resolve("location", "lab")             # name or ID
+        resource_id = resources.resolve("robot", "rover-7", "lab")     # machine name + location
+        resource_id = resources.resolve("robot", "rover-7")            # machine name, organization-wide
+        resource_id = resources.resolve("robot", "<machine uuid>")     # machine ID
+        resource_id = resources.resolve("organization", None)          # the organization itself
+        resources.names  # {(resource_type, resource_id): name} of everything resolved, for messages
+
+    Roles are managed within one organization: an organization other than
+    organization_id, or a location or machine outside it, is NotFound. The
+    organization's locations are listed once and kept.
+    """
+
+    def __init__(self, client, organization_id: str) -> None:
+        self.client = client
+        self.organization_id = organization_id
+        self.names: dict = {}
+        self._locations = None
+        self._organization = None
+
+    @property
+    def locations(self) -> list:
+        if self._locations is None:
+            self._locations = list(self.client.list_locations(
+                organization_id=self.organization_id,
+                resource="locations of organization %r" % self.organization_id).locations)
+            for location in self._locations:
+                self.names[("location", location.id)] = location.name
+        return self._locations
+
+    def _organization_name(self) -> str:
+        if self._organization is None:
+            self._organization = self.client.get_organization(
+                organization_id=self.organization_id,
+                resource="organization %r" % self.organization_id).organization
+            self.names[("organization", self.organization_id)] = self._organization.name
+        return self._organization.name
+
+    def location(self, ref: str):
+        location = pick_one(self.locations, ref, "location", "in organization %r" % self.organization_id)
+        if location is None:
+            raise NotFound("location %r not found in organization %r" % (ref, self.organization_id))
+        return location
+
+    def resolve(self, resource_type: str, ref: t.Optional[str], location: t.Optional[str] = None) -> str:
+        """The ID of the resource; NotFound / ResourceLookupError with a message naming what was looked for."""
+        if location and resource_type != "robot":
+            raise ResourceLookupError("location %r is only used to find a machine by name (resource_type robot), "
+                                      "not a %s" % (location, resource_type))
+        if resource_type == "organization":
+            if not ref or ref == self.organization_id:
+                return self.organization_id
+            if ref == self._organization_name():
+                return self.organization_id
+            raise NotFound("organization %r is not the organization this task manages (%r, id %s): roles are "
+                           "managed within organization_id" % (ref, self._organization_name(), self.organization_id))
+        if not ref:
+            raise ResourceLookupError("a role on a %s needs resource (its name or ID)"
+                                      % ("machine" if resource_type == "robot" else resource_type))
+        if resource_type == "location":
+            return self.location(ref).id
+        if resource_type == "robot":
+            return self._robot(ref, location)
+        raise ResourceLookupError("resource_type %r is not one of organization, location, robot" % resource_type)
+
+    def _robot(self, ref: str, location: t.Optional[str]) -> str:
+        if location:
+            parent = self.location(location)
+            robot = require_robot(self.client, parent.id, ref, parent.name)
+        else:
+            # By ID, or by name anywhere in the organization (AmbiguousName when two locations use it).
+            robot = require_robot_in_organization(self.client, self.organization_id, ref)
+            if robot.location not in [loc.id for loc in self.locations]:
+                raise NotFound("machine %r (%s) is not in organization %r" % (robot.name, ref, self.organization_id))
+        self.names[("robot", robot.id)] = robot.name
+        return robot.id
+
+
+def user_id_by_email(client, email: str) -> str:
+    """The user ID of a Viam user (GetUserIDByEmail); NotFound when no user has the address."""
+    if not (email or "").strip():
+        raise ResourceLookupError("email must not be empty")
+    try:
+        user_id = client.get_user_id_by_email(email=email, resource="user %r" % email).user_id
+    except ViamError as err:
+        if err.not_found:
+            raise NotFound("no Viam user has the email address %r" % email)
+        raise
+    if not user_id:
+        raise NotFound("no Viam user has the email address %r" % email)
+    return user_id
+
+
+def require_identity(client, organization_id: str, identity_id: str, email: t.Optional[str] = None) -> str:
+    """"api-key" or "user" for an identity that can hold roles in the organization; NotFound otherwise.
+
+    An identity is one of the organization's API keys (ListKeys) or one of its
+    members (ListOrganizationMembers): the keys are listed first, members only
+    when the ID is not a key.
+    """
+    keys = client.list_keys(org_id=organization_id, resource="API keys of organization %r" % organization_id)
+    if any(entry.api_key.id == identity_id for entry in keys.api_keys):
+        return "api-key"
+    members = client.list_organization_members(organization_id=organization_id,
+                                               resource="members of organization %r" % organization_id)
+    if any(member.user_id == identity_id for member in members.members):
+        return "user"
+    if email:
+        invited = any(invite.email.lower() == email.lower() for invite in members.invites)
+        raise NotFound("user %r (id %s) is not a member of organization %r%s" % (
+            email, identity_id, organization_id,
+            ": their invite is still pending" if invited else "; invite them first"))
+    raise NotFound("identity %r is neither an API key nor a member of organization %r"
+                   % (identity_id, organization_id))

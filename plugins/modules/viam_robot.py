@@ -1,0 +1,286 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: viam_robot
+short_description: Manage Viam machines
+version_added: 0.1.0
+description:
+  - Create, rename, move and delete machines (robots) of a Viam organization.
+  - A machine is found by O(name) within O(location), or by O(id). Without O(location), O(name) is looked up in
+    the whole organization; a name used in several locations then fails and lists them instead of guessing.
+  - Viam creates a main part named C(<name>-main) with every new machine; manage parts with
+    M(viam.cloud.viam_robot_part).
+author:
+  - viam.cloud contributors (@viam-cloud)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - viam.cloud.viam
+options:
+  name:
+    description:
+      - Name of the machine. Machine names are unique within a location.
+      - Required unless O(id) is given. With O(id), a different O(name) renames the machine.
+    type: str
+  id:
+    description:
+      - ID of an existing machine (a UUID).
+      - Addresses the machine directly, which allows renaming it or moving it to another O(location).
+    type: str
+  location:
+    description:
+      - Name or ID of the location the machine belongs to.
+      - Required to create a machine. With O(name), the machine is looked up in this location only.
+      - With O(id), a different location moves the machine there, with its parts (their FQDNs change with the location).
+      - When omitted, an existing machine is found by O(name) in any location of the organization, and stays where it is.
+    type: str
+  return_secret:
+    description:
+      - Also return the secrets of the machine's parts in RV(robot.parts).
+      - Part secrets let a device connect as that part; when you set this, also set C(no_log) to V(true) on the task.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) makes sure the machine exists as described.
+      - V(absent) deletes it, with all its parts.
+    type: str
+    choices: [present, absent]
+    default: present
+attributes:
+  check_mode:
+    support: full
+    details: In check mode a machine that would be created is returned without ID and without parts.
+  diff_mode:
+    support: full
+  platform:
+    support: full
+    platforms: all
+    details: The module runs where Ansible runs it, usually the controller, and only talks to the Viam API.
+notes:
+  - Secrets never appear in the diff.
+  - Renaming a machine does not rename its parts, so the main part keeps its name and FQDN.
+seealso:
+  - module: viam.cloud.viam_robot_info
+  - module: viam.cloud.viam_robot_part
+  - module: viam.cloud.viam_location
+"""
+
+EXAMPLES = r"""
+- name: A machine in the lab
+  viam.cloud.viam_robot:
+    name: rover-7
+    location: lab
+  register: rover
+
+- name: Show the address of its main part
+  ansible.builtin.debug:
+    msg: "{{ (rover.robot.parts | selectattr('main_part') | first).fqdn }}"
+
+- name: Rename a machine, found by its ID
+  viam.cloud.viam_robot:
+    id: 6f0e5c1a-8d4b-4c1e-9f3a-2b7d9e4a1c55
+    name: rover-8
+
+- name: Move it to another location (by ID; a name and a new location would create a second machine there)
+  viam.cloud.viam_robot:
+    id: 6f0e5c1a-8d4b-4c1e-9f3a-2b7d9e4a1c55
+    location: warehouse
+
+- name: Delete a machine and its parts
+  viam.cloud.viam_robot:
+    name: rover-8
+    location: warehouse
+    state: absent
+"""
+
+RETURN = r"""
+robot:
+  description: The machine after the task (in check mode, as it would be), with its parts. Empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Machine ID; empty in check mode for a machine that would be created.
+      type: str
+      sample: 6f0e5c1a-8d4b-4c1e-9f3a-2b7d9e4a1c55
+    name:
+      description: Machine name.
+      type: str
+      sample: rover-7
+    location:
+      description: ID of the machine's location.
+      type: str
+      sample: ab1c2d3e45
+    created_on:
+      description: When the machine was created (RFC 3339).
+      type: str
+      sample: "2026-11-25T15:13:20Z"
+    last_access:
+      description: When a part of the machine was last online (RFC 3339), or null.
+      type: str
+      sample: "2026-11-25T15:13:20Z"
+    online_state:
+      description: Whether the machine is online.
+      type: str
+      sample: ONLINE_STATE_OFFLINE
+    seconds_since_online:
+      description: Seconds since the machine was last online.
+      type: int
+      sample: 0
+    parts:
+      description:
+        - The machine's parts, as M(viam.cloud.viam_robot_part) returns one, without C(secret) and C(secrets)
+          unless O(return_secret=true).
+        - The main part (C(main_part=true)) carries the C(fqdn) a device of the machine is reached at.
+      type: list
+      elements: dict
+      sample:
+        - id: 0d7a4c1e-2f3b-4d5e-8a9b-1c2d3e4f5a6b
+          name: rover-7-main
+          main_part: true
+          dns_name: rover-7-main
+          fqdn: rover-7-main.ab1c2d3e45.viam.cloud
+          local_fqdn: rover-7-main.ab1c2d3e45.local.viam.cloud
+          location_id: ab1c2d3e45
+          robot: 6f0e5c1a-8d4b-4c1e-9f3a-2b7d9e4a1c55
+"""
+
+from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
+    find_robot, find_robot_in_organization, get_robot_by_id, is_uuid, pick_one, require_location)
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+
+PART_SECRETS = ("secret", "secrets")
+
+
+def managed_view(robot):
+    """The fields this module manages, for the diff."""
+    return dict(name=robot.get("name", ""), location=robot.get("location", ""))
+
+
+def part_dict(part, return_secret):
+    result = message_to_dict(part)
+    result.pop("robot_config_json", None)
+    if not return_secret:
+        for key in PART_SECRETS:
+            result.pop(key, None)
+    return result
+
+
+class RobotModule(ViamModule):
+    argument_spec = dict(
+        name=dict(type="str"),
+        id=dict(type="str"),
+        location=dict(type="str"),
+        return_secret=dict(type="bool", default=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    module_kwargs = dict(required_one_of=[("name", "id")])
+
+    def execute(self):
+        name = self.validate_name("name", self.params["name"], required=False)
+        location_ref = self.params["location"]
+        if location_ref is not None and not location_ref.strip():
+            self.fail("location must not be empty")
+        location = None
+        if location_ref:
+            location = require_location(self.client, self.organization_id, location_ref)
+        if self.params["id"]:
+            current = get_robot_by_id(self.client, self.params["id"])
+            label = "machine id %r" % self.params["id"]
+        elif location is not None:
+            current = find_robot(self.client, location.id, name, location.name)
+            label = "machine %r in location %r" % (name, location.name)
+        else:
+            current = find_robot_in_organization(self.client, self.organization_id, name)
+            label = "machine %r" % name
+        if self.params["state"] == "absent":
+            return self.absent(current)
+        return self.present(current, location, label)
+
+    def returned(self, robot, parts=None):
+        result = message_to_dict(robot)
+        if parts is None:
+            parts = self.client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts
+        result["parts"] = [part_dict(p, self.params["return_secret"]) for p in parts]
+        return result
+
+    def absent(self, current):
+        if current is None:
+            return self.result(False, before={}, after={}, robot={})
+        if not self.check_mode:
+            self.client.delete_robot(id=current.id, resource="machine %r" % current.name)
+        return self.result(True, before=managed_view(message_to_dict(current)), after={}, robot={})
+
+    def present(self, current, location, label):
+        if current is None and self.params["id"]:
+            hint = "" if is_uuid(self.params["id"]) else " (machine IDs are UUIDs)"
+            self.fail("%s not found%s; to create a machine, give its name and location without an id" % (label, hint))
+        if current is None:
+            if location is None:
+                self.fail("machine %r not found in organization %r; to create it, give its location"
+                          % (self.params["name"], self.organization_id))
+            return self.create(location)
+        before = managed_view(message_to_dict(current))
+        changes = {}
+        if self.params["name"] is not None and self.params["name"] != current.name:
+            changes["name"] = self.params["name"]
+        if location is not None and location.id != current.location:
+            changes["location"] = location.id
+        after = dict(before, **changes)
+        if not changes:
+            return self.result(False, before=before, after=after, robot=self.returned(current))
+        self.check_free(after["name"], after["location"], location, current)
+        if self.check_mode:
+            predicted = self.returned(current)
+            predicted.update(name=after["name"], location=after["location"])
+            return self.result(True, before=before, after=after, robot=predicted)
+        # UpdateRobot always gets the name and location the machine should have.
+        updated = self.client.update_robot(id=current.id, name=after["name"], location=after["location"],
+                                           resource="machine %r" % current.name).robot
+        return self.result(True, before=before, after=after, robot=self.returned(updated))
+
+    def check_free(self, name, location_id, location, current):
+        """Machine names are unique within a location: say so before any write."""
+        robots = self.client.list_robots(location_id=location_id, resource="machines of location %r" % location_id)
+        where = "in location %r" % (location.name if location is not None else location_id)
+        other = pick_one([r for r in robots.robots if r.id != current.id], name, "machine", where)
+        if other is not None:
+            self.fail("a machine named %r already exists %s (id %s)" % (name, where, other.id))
+
+    def create(self, location):
+        name = self.params["name"]
+        after = dict(name=name, location=location.id)
+        if self.check_mode:
+            return self.result(True, before={}, after=after, robot=dict(after, id="", parts=[]))
+        robot_id = self.create_once(name, location)
+        robot = self.client.get_robot(id=robot_id, resource="machine %r" % name).robot
+        return self.result(True, before={}, after=after, robot=self.returned(robot))
+
+    def create_once(self, name, location):
+        """NewRobot; if its answer was lost, the machine may exist: look again before failing."""
+        try:
+            return self.client.new_robot(name=name, location=location.id, resource="machine %r" % name).id
+        except ViamError as err:
+            if not err.maybe_applied:
+                raise
+            found = find_robot(self.client, location.id, name, location.name)
+            if found is None:
+                raise
+            return found.id
+
+
+def main():
+    RobotModule().run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""part_config: semantic comparison, fragments inside a config, the diff view, and the
+concurrent-edit path of viam_robot_part (FAILED_PRECONDITION from UpdateRobotPart)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.viam.cloud.plugins.module_utils import part_config as pc
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+
+FRAG_A = "5a0f4b6e-7c1d-4e2f-9a3b-8c7d6e5f4a3b"
+FRAG_B = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+FRAG_C = "99999999-8888-4777-8666-555555555555"
+
+
+# ---------------------------------------------------------------- normalize / compare
+
+@pytest.mark.parametrize("first, second", [
+    ({"x": 1}, {"x": 1.0}),
+    ({"a": {"b": [1, 2.0, {"c": 3.0}]}}, {"a": {"b": [1.0, 2, {"c": 3}]}}),
+    ({"b": 1, "a": 2}, {"a": 2.0, "b": 1.0}),  # key order does not matter
+    (None, {}),
+    ({"x": -0.0}, {"x": 0}),
+    ({"t": (1, 2)}, {"t": [1.0, 2.0]}),
+    ({1: "a"}, {"1": "a"}),  # Struct keys are strings
+])
+def test_configs_equal(first, second):
+    assert pc.configs_equal(first, second)
+    assert pc.configs_equal(second, first)
+
+
+@pytest.mark.parametrize("first, second", [
+    ({"x": 1}, {"x": 1.5}),
+    ({"x": True}, {"x": 1}),  # a bool is not a number, although Python says True == 1
+    ({"x": False}, {"x": 0.0}),
+    ({"x": [1, 2]}, {"x": [2, 1]}),  # list order matters
+    ({"x": {"y": 1}}, {"x": {"y": 1, "z": None}}),
+    ({"x": "1"}, {"x": 1}),
+    ({"x": []}, {"x": {}}),
+    ({"x": None}, {}),
+])
+def test_configs_differ(first, second):
+    assert not pc.configs_equal(first, second)
+    assert not pc.configs_equal(second, first)
+
+
+def test_normalize_keeps_types_and_does_not_mutate():
+    data = {"f": 1.5, "i": 2.0, "b": True, "n": None, "s": "3.0", "l": [4.0, {"x": 5.0}], "inf": float("inf")}
+    before = json.dumps(data, sort_keys=True)
+    out = pc.normalize(data)
+    assert out == {"f": 1.5, "i": 2, "b": True, "n": None, "s": "3.0", "l": [4, {"x": 5}], "inf": float("inf")}
+    assert isinstance(out["i"], int) and isinstance(out["l"][0], int) and out["b"] is True
+    assert json.dumps(data, sort_keys=True) == before
+
+
+def test_parse_config_json():
+    assert pc.parse_config_json("") == {}
+    assert pc.parse_config_json(None) == {}
+    assert pc.parse_config_json('{"a": 1.0, "b": [2.0]}') == {"a": 1, "b": [2]}
+    assert isinstance(pc.parse_config_json('{"a": 1.0}')["a"], int)
+    with pytest.raises(pc.ConfigError, match="not valid JSON"):
+        pc.parse_config_json("{nope")
+    with pytest.raises(pc.ConfigError, match="not a JSON object"):
+        pc.parse_config_json("[1, 2]")
+
+
+def test_check_config():
+    assert pc.check_config({"a": 1.0}) == {"a": 1}
+    with pytest.raises(pc.ConfigError, match="must be a dict"):
+        pc.check_config("not a dict")
+    with pytest.raises(pc.ConfigError, match="must be a dict"):
+        pc.check_config(["a"])
+    with pytest.raises(pc.ConfigError, match="cannot be stored as JSON"):
+        pc.check_config({"a": float("nan")})
+    with pytest.raises(pc.ConfigError, match="cannot be stored as JSON"):
+        pc.check_config({"a": object()})
+
+
+# ---------------------------------------------------------------- fragments
+
+def test_fragment_ids_reads_both_forms_in_order_once():
+    config = {"fragments": [{"id": FRAG_B}, FRAG_A, {"id": FRAG_B, "version": "2"}, {"nope": 1}, "", 7]}
+    assert pc.fragment_ids(config) == [FRAG_B, FRAG_A]
+    assert pc.fragment_ids({}) == []
+    assert pc.fragment_ids(None) == []
+    assert pc.fragment_ids({"fragments": "not a list"}) == []
+
+
+def test_with_fragments_sets_exact_list_in_order():
+    config = {"components": [{"name": "arm", "attributes": {"speed": 30.0}}],
+              "fragments": [{"id": FRAG_A}]}
+    out = pc.with_fragments(config, [FRAG_B, FRAG_A])
+    assert out["fragments"] == [{"id": FRAG_B}, {"id": FRAG_A}]
+    assert out["components"] == [{"name": "arm", "attributes": {"speed": 30}}]  # untouched (numbers normalized)
+    assert config["fragments"] == [{"id": FRAG_A}]  # the input is not changed
+
+
+def test_with_fragments_drops_duplicates_and_keeps_existing_entries():
+    config = {"fragments": [FRAG_A, {"id": FRAG_B, "version": "stable"}], "modules": []}
+    out = pc.with_fragments(config, [FRAG_B, FRAG_A, FRAG_B, FRAG_C])
+    # kept entries keep their form and extra keys; new ones are {"id": ...}
+    assert out["fragments"] == [{"id": FRAG_B, "version": "stable"}, FRAG_A, {"id": FRAG_C}]
+    assert out["modules"] == []
+
+
+def test_with_fragments_empty_removes_the_key_only():
+    out = pc.with_fragments({"fragments": [{"id": FRAG_A}], "services": [{"name": "nav"}]}, [])
+    assert out == {"services": [{"name": "nav"}]}
+    assert pc.with_fragments({"services": []}, []) == {"services": []}
+
+
+def test_with_fragments_takes_entries_from_other_configs():
+    current = {"fragments": [{"id": FRAG_A, "version": "3"}]}
+    out = pc.with_fragments({"components": []}, [FRAG_A], current)
+    assert out == {"components": [], "fragments": [{"id": FRAG_A, "version": "3"}]}
+
+
+def test_desired_config():
+    current = {"components": [{"name": "cam"}], "fragments": [{"id": FRAG_A}]}
+    # nothing managed: the current config
+    assert pc.desired_config(current) == current
+    # only fragments: the rest of the current config stays
+    assert pc.desired_config(current, ids=[FRAG_B]) == {"components": [{"name": "cam"}], "fragments": [{"id": FRAG_B}]}
+    # only config: it replaces everything, its own fragments included
+    assert pc.desired_config(current, config={"services": []}) == {"services": []}
+    # both: the fragments option wins for the fragments key
+    wanted = pc.desired_config(current, config={"services": [], "fragments": [{"id": FRAG_C}]}, ids=[FRAG_A, FRAG_B])
+    assert wanted == {"services": [], "fragments": [{"id": FRAG_A}, {"id": FRAG_B}]}
+    # the same fragments as now, in the same order: no change
+    assert pc.configs_equal(pc.desired_config(current, ids=[FRAG_A]), current)
+    # the same fragments in another order: a change
+    two = {"fragments": [{"id": FRAG_A}, {"id": FRAG_B}]}
+    assert not pc.configs_equal(pc.desired_config(two, ids=[FRAG_B, FRAG_A]), two)
+
+
+def test_desired_config_string_form_is_idempotent():
+    current = {"fragments": [FRAG_A, FRAG_B]}
+    assert pc.configs_equal(pc.desired_config(current, ids=[FRAG_A, FRAG_B]), current)
+
+
+# ---------------------------------------------------------------- the diff
+
+def test_config_changes_paths():
+    before = {"a": {"b": 1, "c": 2}, "x": [1], "gone": True}
+    after = {"a": {"b": 1.0, "c": 3}, "x": [1.0], "d": []}
+    assert pc.config_changes(before, after) == ["a.c", "d", "gone"]
+    assert pc.config_changes(before, before) == []
+    assert pc.config_changes(None, {"k": 1}) == ["k"]
+    assert pc.config_changes({"a": {"b": 1}}, {"a": 5}) == ["a"]
+    assert pc.config_changes({"f": True}, {"f": 1}) == ["f"]
+
+
+def test_part_view():
+    part = {"id": "p1", "name": "rover-main", "main_part": True, "secret": "s3cr3t", "secrets": [{"secret": "x"}],
+            "robot_config": {"fragments": [{"id": FRAG_A}], "components": [{"attributes": {"n": 2.0}}]}}
+    view = pc.part_view(part)
+    assert view == {"name": "rover-main", "main_part": True, "fragments": [FRAG_A],
+                    "config": {"fragments": [{"id": FRAG_A}], "components": [{"attributes": {"n": 2}}]}}
+    assert "secret" not in json.dumps(view)
+    # an explicit config (e.g. parsed config_json) wins over robot_config
+    assert pc.part_view(part, {"x": 1.0})["config"] == {"x": 1}
+    assert pc.part_view({}) == {"name": "", "main_part": False, "fragments": [], "config": {}}
+
+
+# ---------------------------------------------------------------- concurrent edits
+
+class _StaleClient:
+    """A client whose UpdateRobotPart answers as the API does after a concurrent edit."""
+
+    def __init__(self):
+        self.updates = []
+
+    def update_robot_part(self, resource=None, **request):
+        self.updates.append(request)
+        raise ViamError(code="FAILED_PRECONDITION", rpc="UpdateRobotPart", resource=resource,
+                        details="part 'p1' was changed since last_known_update")
+
+
+class _Module:
+    """Just enough of viam_robot_part's RobotPartModule to run update_part without AnsibleModule."""
+
+    def __init__(self, module_class, client):
+        self.obj = module_class.__new__(module_class)
+        self.obj._client = client
+        self.obj.known_update = None
+
+
+def test_update_part_turns_failed_precondition_into_a_clear_failure():
+    pytest.importorskip("ansible")
+    from ansible_collections.viam.cloud.plugins.module_utils.module import ModuleFailure
+    from ansible_collections.viam.cloud.plugins.modules import viam_robot_part
+
+    class Stamp:
+        seconds, nanos = 1764083600, 123456000
+
+    class Part:
+        id, name, last_updated = "p1", "arm", Stamp()
+
+    client = _StaleClient()
+    module = _Module(viam_robot_part.RobotPartModule, client).obj
+    with pytest.raises(ModuleFailure) as caught:
+        module.update_part(Part(), "arm", {"components": []})
+    assert "part 'arm' was changed by someone else since it was read; re-run" in caught.value.msg
+    assert caught.value.extra["viam_error"]["code"] == "FAILED_PRECONDITION"
+    # the write carried the part's last_updated as read, the name, and the config
+    assert client.updates == [{"id": "p1", "name": "arm", "last_known_update": Part.last_updated,
+                               "robot_config": {"components": []}}]
+
+
+def test_update_part_passes_other_errors_through():
+    pytest.importorskip("ansible")
+    from ansible_collections.viam.cloud.plugins.modules import viam_robot_part
+
+    class Denied(_StaleClient):
+        def update_robot_part(self, resource=None, **request):
+            raise ViamError(code="PERMISSION_DENIED", rpc="UpdateRobotPart", resource=resource)
+
+    class Part:
+        id, name, last_updated = "p1", "arm", object()
+
+    module = _Module(viam_robot_part.RobotPartModule, Denied()).obj
+    with pytest.raises(ViamError) as caught:
+        module.update_part(Part(), "arm", None)
+    assert caught.value.code == "PERMISSION_DENIED"
