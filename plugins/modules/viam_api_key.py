@@ -1,0 +1,420 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: viam_api_key
+short_description: Manage Viam API keys
+version_added: 0.1.0
+description:
+  - Create, rename, rotate, replace and delete API keys of a Viam organization.
+  - A key is found by O(name) within the organization, or by O(id). Viam does not require key names to be
+    unique. If two keys have the name, the module fails and lists them instead of guessing; O(id) picks one.
+  - Viam shows a key's secret only when the key is created or rotated. The module returns it in
+    RV(api_key.key) only then. Such a task should have C(no_log=true), and should store the secret
+    somewhere safe, for example in a vault.
+  - A key's roles (O(authorizations)) are fixed when it is created. Asking for different roles on an existing
+    key fails and says what differs, unless O(replace=true). The key is then deleted and created again with the
+    new roles, so it gets a new ID and a new secret.
+author:
+  - viam.cloud contributors (@viam-cloud)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - viam.cloud.viam
+options:
+  name:
+    description:
+      - Name of the key.
+      - Required unless O(id) is given. With O(id), a different O(name) renames the key.
+    type: str
+  id:
+    description:
+      - ID of an existing key (a UUID). Addresses the key directly, which allows renaming it.
+    type: str
+  authorizations:
+    description:
+      - The roles the key holds. Required to create a key, and it must not be empty.
+      - Compared with the existing key's roles in any order. When omitted, the roles of an existing key are not
+        checked.
+      - Only an owner of a resource can give a key a role on it.
+    type: list
+    elements: dict
+    suboptions:
+      role:
+        description:
+          - V(owner) may change what the role covers. V(operator) may use and monitor it, but not change its
+            configuration.
+        type: str
+        required: true
+        choices: [owner, operator]
+      resource_type:
+        description:
+          - What the role covers. A role on a location covers its sub-locations and their machines.
+        type: str
+        required: true
+        choices: [organization, location, robot]
+      resource:
+        description:
+          - The location or machine, by name or ID, as in M(viam.cloud.viam_role).
+          - A machine is given by ID, or by name, looked up in O(authorizations[].location) when it is given,
+            otherwise in the whole organization.
+          - For V(organization), it defaults to the organization of the task.
+        type: str
+      location:
+        description:
+          - Name or ID of the location of the machine named by O(authorizations[].resource).
+        type: str
+  rotate:
+    description:
+      - Give the key a new secret (RotateKey). The key keeps its ID and roles; the old secret stops working.
+      - Always reports a change, and returns the new secret in RV(api_key.key).
+      - In check mode nothing is rotated and no secret is returned.
+    type: bool
+    default: false
+  replace:
+    description:
+      - When the existing key's roles differ from O(authorizations), create a key with the new roles and
+        delete the old one. The new key has a new ID and a new secret, returned in RV(api_key.key).
+      - Without it, such a difference fails the task and nothing is changed.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) makes sure the key exists as described.
+      - V(absent) deletes it. Anything that still authenticates with it stops working.
+    type: str
+    choices: [present, absent]
+    default: present
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The diff shows the name and roles, never the secret.
+  platform:
+    support: full
+    platforms: all
+    details: The module runs where Ansible runs it, usually the controller, and only talks to the Viam API.
+notes:
+  - Viam lists a key's secret only at creation, so an existing key's secret cannot be read back; rotate the key
+    to get a new one.
+  - Replacing or rotating the key the task authenticates with (O(api_key_id)) works. Later tasks then need the
+    new key, and the module warns.
+seealso:
+  - module: viam.cloud.viam_api_key_info
+  - module: viam.cloud.viam_role
+"""
+
+EXAMPLES = r"""
+- name: A key for the fleet dashboard, operator of the lab location
+  viam.cloud.viam_api_key:
+    name: dashboard
+    authorizations:
+      - role: operator
+        resource_type: location
+        resource: lab
+  no_log: true  # the secret is returned when the key is created
+  register: dashboard_key
+
+- name: Keep the secret in a file only root can read
+  ansible.builtin.copy:
+    dest: /etc/dashboard/viam-key.json
+    content: "{{ {'id': dashboard_key.api_key.id, 'key': dashboard_key.api_key.key} | to_json }}"
+    mode: "0600"
+  no_log: true
+  when: dashboard_key.api_key.key is defined
+
+- name: A key that owns one machine, named with its location
+  viam.cloud.viam_api_key:
+    name: rover-7-deploy
+    authorizations:
+      - role: owner
+        resource_type: robot
+        resource: rover-7
+        location: lab
+  no_log: true
+  register: rover_key
+
+- name: Rotate the dashboard key's secret
+  viam.cloud.viam_api_key:
+    name: dashboard
+    rotate: true
+  no_log: true
+  register: rotated
+
+- name: Give the dashboard key different roles (a new key, with a new ID and secret)
+  viam.cloud.viam_api_key:
+    name: dashboard
+    authorizations:
+      - role: operator
+        resource_type: organization
+    replace: true
+  no_log: true
+  register: replaced
+
+- name: Rename a key, found by its ID
+  viam.cloud.viam_api_key:
+    id: 5a8c1d2e-3f4b-4c6d-8e9f-0a1b2c3d4e5f
+    name: dashboard-old
+
+- name: Delete a key
+  viam.cloud.viam_api_key:
+    name: dashboard-old
+    state: absent
+"""
+
+RETURN = r"""
+api_key:
+  description:
+    - The key after the task (in check mode, as it would be). Empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Key ID, the O(api_key_id) to authenticate with. Empty in check mode for a key that would be created.
+      type: str
+      sample: 5a8c1d2e-3f4b-4c6d-8e9f-0a1b2c3d4e5f
+    name:
+      description: Key name.
+      type: str
+      sample: dashboard
+    key:
+      description:
+        - The secret, the O(api_key) to authenticate with.
+        - Returned only when the key was created, rotated or replaced by this task (not in check mode).
+      type: str
+      returned: when created, rotated or replaced
+      sample: 7bg4l0aq5ae3mc2ahnifllm8ghhqoghd
+    created_on:
+      description: When the key was created (RFC 3339).
+      type: str
+      sample: "2026-11-25T15:13:20Z"
+    authorizations:
+      description: The key's roles, as M(viam.cloud.viam_role_info) returns them (without the identity).
+      type: list
+      elements: dict
+      sample:
+        - role: operator
+          resource_type: location
+          resource_id: ab1c2d3e45
+          organization_id: 0b37a756-a678-4f22-a862-e7200896fa6f
+          authorization_type: role
+          authorization_id: location_operator
+replaced_id:
+  description: ID of the key that O(replace=true) deleted.
+  returned: when the key was replaced
+  type: str
+  sample: 1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a
+"""
+
+from ansible_collections.viam.cloud.plugins.module_utils.authorizations import (
+    build, describe, describe_all, difference, key_set, sort_authorizations, spec_key)
+from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.lookup import RoleResources, is_uuid, pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+
+
+class ApiKeyModule(ViamModule):
+    argument_spec = dict(
+        name=dict(type="str"),
+        id=dict(type="str"),
+        authorizations=dict(type="list", elements="dict", options=dict(
+            role=dict(type="str", required=True, choices=["owner", "operator"]),
+            resource_type=dict(type="str", required=True, choices=["organization", "location", "robot"]),
+            resource=dict(type="str"),
+            location=dict(type="str"),
+        )),
+        rotate=dict(type="bool", default=False),
+        replace=dict(type="bool", default=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    module_kwargs = dict(required_one_of=[("name", "id")])
+
+    def execute(self):
+        name = self.validate_name("name", self.params["name"], required=False)
+        key_id = self.params["id"]
+        if key_id is not None and not is_uuid(key_id):
+            self.fail("id %r is not an API key ID (API key IDs are UUIDs)" % key_id)
+        if self.params["authorizations"] is not None and not self.params["authorizations"]:
+            self.fail("authorizations must not be empty: a key needs at least one role")
+        organization_id = self.organization_id
+        self.resources = RoleResources(self.client, organization_id)
+        desired = self.desired_keys()
+        entries = self.list_keys()
+        keys = [entry.api_key for entry in entries]
+        if key_id:
+            current = next((k for k in keys if k.id == key_id), None)
+        else:
+            current = pick_one(keys, name, "API key", "in organization %r" % organization_id)
+        entry = next((e for e in entries if current is not None and e.api_key.id == current.id), None)
+        if self.params["state"] == "absent":
+            return self.absent(entry)
+        if entry is None and key_id:
+            self.fail("API key id %r not found in organization %r; to create a key, give its name without an id"
+                      % (key_id, organization_id))
+        if entry is None:
+            return self.create(name, desired, [k.id for k in keys])
+        return self.update(entry, desired)
+
+    # ---------------------------------------------------------------- reading
+
+    def list_keys(self):
+        return list(self.client.list_keys(org_id=self.organization_id,
+                                          resource="API keys of organization %r" % self.organization_id).api_keys)
+
+    def desired_keys(self):
+        """The requested roles as a set of (resource_type, resource_id, role); None when not managed."""
+        specs = self.params["authorizations"]
+        if specs is None:
+            return None
+        desired = set()
+        for index, spec in enumerate(specs):
+            try:
+                resource_id = self.resources.resolve(spec["resource_type"], spec.get("resource"), spec.get("location"))
+            except ViamError as err:
+                self.fail("authorizations[%d]: %s" % (index, err))
+            desired.add(spec_key(spec, resource_id))
+        return frozenset(desired)
+
+    def view(self, entry):
+        data = message_to_dict(entry.api_key)
+        data.pop("key", None)  # ListKeys never has it; it is added only when this task made a secret
+        data["authorizations"] = [self.without_identity(a) for a in
+                                  sort_authorizations(message_to_dict(a) for a in entry.authorizations)]
+        return data
+
+    @staticmethod
+    def without_identity(auth):
+        auth.pop("identity_id", None)
+        auth.pop("identity_type", None)
+        return auth
+
+    def desired_view(self, desired):
+        return [self.without_identity(a) for a in sort_authorizations(
+            build(role, resource_type, resource_id, organization_id=self.organization_id)
+            for resource_type, resource_id, role in desired)]
+
+    def managed_view(self, data, rotated=False):
+        """Name and roles in words, for the diff (never the secret)."""
+        view = dict(name=data.get("name", ""),
+                    authorizations=sorted(describe(a, self.resources.names) for a in data.get("authorizations", [])))
+        if rotated:
+            view["secret_rotated"] = True
+        return view
+
+    def fetch(self, key_id):
+        """The key's listing after a write, or None if it is not (yet) listed."""
+        return next((e for e in self.list_keys() if e.api_key.id == key_id), None)
+
+    # ---------------------------------------------------------------- states
+
+    def absent(self, entry):
+        if entry is None:
+            return self.result(False, api_key={})
+        data = self.view(entry)
+        if not self.check_mode:
+            self.client.delete_key(id=entry.api_key.id, resource="API key %r" % entry.api_key.name)
+            self.warn_if_own(entry.api_key.id, "deleted")
+        return self.result(True, before=self.managed_view(data), after={}, api_key={})
+
+    def create(self, name, desired, known_ids):
+        if desired is None:
+            self.fail("API key %r does not exist in organization %r: give its authorizations to create it"
+                      % (name, self.organization_id))
+        data = dict(id="", name=name, created_on=None, authorizations=self.desired_view(desired))
+        after = self.managed_view(data)
+        if self.check_mode:
+            return self.result(True, before={}, after=after, api_key=data)
+        key_id, secret = self.create_once(name, desired, known_ids)
+        return self.result(True, before={}, after=after, api_key=self.returned(key_id, secret, data))
+
+    def create_once(self, name, desired, known_ids):
+        """CreateKey -> (id, secret); if its answer was lost, find the new key and rotate it to learn a secret."""
+        request = [build(role, resource_type, resource_id, organization_id=self.organization_id,
+                         identity_type="api-key") for resource_type, resource_id, role in sorted(desired)]
+        try:
+            response = self.client.create_key(authorizations=request, name=name, resource="API key %r" % name)
+            return response.id, response.key
+        except ViamError as err:
+            if not err.maybe_applied:
+                raise
+            made = [e.api_key for e in self.list_keys() if e.api_key.name == name and e.api_key.id not in known_ids]
+            if len(made) != 1:
+                raise
+            self.module.warn("the answer to CreateKey for %r was lost; the key was created (id %s) and rotated to "
+                             "learn its secret" % (name, made[0].id))
+            rotated = self.client.rotate_key(id=made[0].id, resource="API key %r" % name)
+            return rotated.id, rotated.key
+
+    def returned(self, key_id, secret, fallback):
+        entry = self.fetch(key_id)
+        data = self.view(entry) if entry is not None else dict(fallback, id=key_id)
+        data["key"] = secret
+        return data
+
+    def update(self, entry, desired):
+        current = entry.api_key
+        data = self.view(entry)
+        before = self.managed_view(data)
+        have = key_set(data["authorizations"])
+        if desired is not None and desired != have:
+            if not self.params["replace"]:
+                list(self.resources.locations)  # location names, for the message
+                wanted = [dict(resource_type=t, resource_id=i, role=r) for t, i, r in desired]
+                missing, extra = difference(data["authorizations"], wanted)
+                self.fail("API key %r (id %s) has authorizations: %s; you asked for: %s (missing: %s; extra: %s). "
+                          "A key's roles cannot be changed: set replace: true to delete and recreate it (new ID "
+                          "and secret)" % (current.name, current.id, describe_all(have, self.resources.names),
+                                           describe_all(desired, self.resources.names),
+                                           describe_all(missing, self.resources.names),
+                                           describe_all(extra, self.resources.names)))
+            return self.replace(entry, desired, data, before)
+        name = self.params["name"]
+        renamed = name is not None and name != current.name
+        rotate = self.params["rotate"]
+        after_data = dict(data, name=name if renamed else current.name)
+        after = self.managed_view(after_data, rotated=rotate)
+        if not renamed and not rotate:
+            return self.result(False, before=before, after=after, api_key=data)
+        if self.check_mode:
+            return self.result(True, before=before, after=after, api_key=after_data)
+        if renamed:
+            self.client.rename_key(id=current.id, name=name, resource="API key %r" % current.name)
+        if rotate:
+            secret = self.client.rotate_key(id=current.id, resource="API key %r" % after_data["name"]).key
+            self.warn_if_own(current.id, "rotated")
+            return self.result(True, before=before, after=after, api_key=self.returned(current.id, secret, after_data))
+        return self.result(True, before=before, after=after, api_key=self.view(self.fetch(current.id) or entry))
+
+    def replace(self, entry, desired, data, before):
+        current = entry.api_key
+        name = self.params["name"] or current.name
+        new_data = dict(id="", name=name, created_on=None, authorizations=self.desired_view(desired))
+        after = self.managed_view(new_data)
+        if self.check_mode:
+            return self.result(True, before=before, after=after, api_key=new_data, replaced_id=current.id)
+        # Create first, delete after: the old key may be the very key this task authenticates with.
+        key_id, secret = self.create_once(name, desired, [current.id])
+        returned = self.returned(key_id, secret, new_data)
+        self.client.delete_key(id=current.id, resource="API key %r (replaced by %s)" % (current.name, key_id))
+        self.warn_if_own(current.id, "replaced by key %s" % key_id)
+        return self.result(True, before=before, after=after, api_key=returned, replaced_id=current.id)
+
+    def warn_if_own(self, key_id, what):
+        if key_id == self.params["api_key_id"]:
+            self.module.warn("the API key this task authenticates with (%s) was %s: later tasks need the new "
+                             "credentials" % (key_id, what))
+
+
+def main():
+    ApiKeyModule().run()
+
+
+if __name__ == "__main__":
+    main()
