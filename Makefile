@@ -49,6 +49,7 @@ help:
 	@echo "make integration   ansible-test integration against a fresh emulator, both venvs"
 	@echo "make lint          ansible-lint (production profile)"
 	@echo "make emulator      run the emulator in the foreground (EMULATOR_ARGS=...)"
+	@echo "make bench         benchmarks (the inventory: docs/performance.md); BENCH_ARGS=..."
 	@echo "make demo          provision the example fleet twice on the local emulator (TARGET=cloud: the real app)"
 	@echo "make test          sanity units conformance integration lint, with a timing summary"
 	@echo "make clean         remove build/, test output and caches (distclean: the venvs too)"
@@ -124,3 +125,15 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) $(VENV_COMPAT)
+
+# --- benchmarks --------------------------------------------------------------
+
+.PHONY: bench bench-inventory
+
+bench: bench-inventory
+
+# The inventory plugin against its floor and the naive viam-sdk loop (docs/performance.md).
+# BENCH_ARGS: e.g. '--runs 3 --large none'.
+BENCH_ARGS ?=
+bench-inventory: $(STAMP)
+	hack/in-build.sh main $(VENV) python bench/inventory/run.py $(BENCH_ARGS)

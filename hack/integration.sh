@@ -92,7 +92,7 @@ setsid "${repo}/hack/in-build.sh" "${leg}" "${venv}" sh -c '
     set -e
     python "$VIAM_REPO_ROOT/hack/write-integration-config.py" "$1" tests/integration/integration_config.yml
     shift
-    echo ">>> ansible-test integration $* ($(ansible --version | head -n 1))"
+    echo ">>> ansible-test integration $* ($(ansible --version | awk "NR == 1"))"
     exec ansible-test integration "$@"
 ' sh "${work}/ready.json" --python "${pyver}" "$@" &
 child=$!

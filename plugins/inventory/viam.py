@@ -1,0 +1,877 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: viam
+short_description: Robot parts of the Viam robotics cloud as hosts
+version_added: 0.1.0
+description:
+  - One host per robot part (a computer running C(viam-server)) of one or more Viam organizations,
+    named by its FQDN by default, with its machine, location, online state, fragments and, on request,
+    user metadata as host variables, and groups per location, machine, fragment, main part and online state.
+  - Uses a YAML configuration file whose name ends with C(viam.yml) or C(viam.yaml).
+  - Fast on large fleets. A cold run costs one C(Authenticate), one C(ListLocations) and at the same time
+    one C(ListMachineSummaries) per organization (the whole fleet, with its parts, in one answer), and one
+    C(GetRobotParts) to learn how the app builds FQDNs. Per-machine calls (O(metadata), O(part_details),
+    O(include_secrets)) run concurrently, never more than O(max_concurrency) at a time.
+  - With O(cache=true) the whole answer is kept (by default in a JSON file) and a later run within
+    O(cache_timeout) makes no call at all; C(--flush-cache) or the C(refresh_inventory) meta task fetch again.
+author:
+  - viam.cloud contributors (@viam-cloud)
+requirements:
+  - grpcio
+  - protobuf >= 6.33.5
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: Marks this file as a configuration of this plugin.
+    type: str
+    required: true
+    choices: [viam.cloud.viam, viam]
+  app_url:
+    description:
+      - URL of the Viam app API.
+      - V(https://host[:port]) (or a bare V(host[:port])) connects with TLS, default port 443;
+        V(http://host[:port]) connects in plaintext, for a local test server such as the collection's emulator.
+      - May be a template, for example a variable from the command line or from vault.
+    type: str
+    default: https://app.viam.com:443
+    env:
+      - name: VIAM_APP_URL
+  api_key_id:
+    description:
+      - ID of the Viam API key to authenticate with. Required, here or in E(VIAM_API_KEY_ID).
+      - May be a template, for example C({{ lookup('ansible.builtin.env', 'MY_KEY_ID') }}) or a vault variable.
+    type: str
+    env:
+      - name: VIAM_API_KEY_ID
+  api_key:
+    description:
+      - The secret of the API key O(api_key_id). Required, here or in E(VIAM_API_KEY).
+      - May be a template or a vault-encrypted value, so that AWX credentials and Ansible Vault work.
+    type: str
+    env:
+      - name: VIAM_API_KEY
+  organization_id:
+    description:
+      - IDs of the organizations to list the parts of.
+      - When not set, every organization the API key can see.
+      - An organization the API key cannot see fails the run (the API does not tell an unknown organization
+        from one the key may not read).
+      - Each entry may be a template. In E(VIAM_ORG_ID), separate several IDs with commas.
+    type: list
+    elements: str
+    aliases: [organization_ids]
+    env:
+      - name: VIAM_ORG_ID
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of the Viam app.
+      - V(false) trusts whatever certificate the server presents, for test servers only; prefer O(ca_path).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA certificate(s) to trust instead of the system's, for a private CA or a test server.
+      - May be a template.
+    type: path
+  timeout:
+    description:
+      - Timeout in seconds of each call to the API. Transient failures are retried with backoff.
+    type: float
+    default: 30
+  max_concurrency:
+    description:
+      - The most API calls in flight at once, for the calls made per organization, machine, part or
+        location (organizations' listings, O(metadata), O(part_details), O(include_secrets)).
+    type: int
+    default: 16
+  hostnames:
+    description:
+      - Where the host name of a part comes from, in order of preference; the first that the part has wins.
+      - V(fqdn) is the part's public FQDN (C(<dns_name>.<location_id>.viam.cloud)), V(local_fqdn) its
+        local one (C(<dns_name>.<location_id>.local.viam.cloud)), V(dns_name) the DNS label the app made
+        from the part's name, V(id) the part ID and V(name) the part name.
+      - Host names must be unique. A part whose name another part already took is named by its part ID,
+        with a warning.
+    type: list
+    elements: str
+    choices: [fqdn, local_fqdn, dns_name, id, name]
+    default: [fqdn, local_fqdn, dns_name, id]
+  ansible_host:
+    description:
+      - Where C(ansible_host) comes from, in order of preference; the first that the part has wins.
+      - V(public_ip_address) is the public address the app last saw the part connect from (it may be the
+        address of a NAT router). The others are as in O(hostnames).
+      - Empty (the default) sets no C(ansible_host), so Ansible connects to the host name.
+      - For anything else, set C(ansible_host) with O(compose), for example from user metadata.
+    type: list
+    elements: str
+    choices: [public_ip_address, fqdn, local_fqdn, dns_name, id, name]
+    default: []
+  hostvars_prefix:
+    description:
+      - Prefix of the names of the host variables this plugin sets (C(ansible_host) excepted).
+    type: str
+    default: viam_
+  group:
+    description:
+      - A group that every host of this inventory source joins. An empty string adds none.
+    type: str
+    default: viam
+  default_groups:
+    description:
+      - Whether to add the default groups (see O(group_prefix)).
+    type: bool
+    default: true
+  group_prefix:
+    description:
+      - Prefix of the default groups.
+      - They are C(<prefix>location_<location name>) (a sub-location's group is also a child of its parent
+        location's group), C(<prefix>machine_<machine name>), C(<prefix>main_parts) and
+        C(<prefix>non_main_parts), C(<prefix>online) and C(<prefix>offline), and
+        C(<prefix>fragment_<fragment name>) for each fragment a part uses.
+      - Names are sanitized the Ansible way, for example C(site-01) becomes C(site_01).
+    type: str
+    default: viam_
+  locations:
+    description:
+      - Only the parts in these locations, given by name or ID. Filtered by the API.
+      - A name or ID that matches no location the API key can see fails the run; a location ID the key may
+        not read is left out with a warning (see O(strict_permissions)).
+    type: list
+    elements: str
+    default: []
+  include_sub_locations:
+    description:
+      - With O(locations), also the locations nested below them.
+    type: bool
+    default: false
+  machines:
+    description:
+      - Only the parts of machines whose name matches one of these shell-style patterns (for example
+        V(rover-*)). Case-sensitive.
+    type: list
+    elements: str
+    default: []
+  main_part_only:
+    description:
+      - Only the main part of each machine.
+    type: bool
+    default: false
+  online_only:
+    description:
+      - Only the parts that are online now.
+    type: bool
+    default: false
+  fragments:
+    description:
+      - Only the parts that use one of these fragments, given by ID or name.
+      - When every entry is a fragment ID, the API filters the machines and the plugin keeps their parts
+        that use one of the fragments.
+    type: list
+    elements: str
+    default: []
+  include_filters:
+    description:
+      - Keep only the parts that match at least one of these filters (when the list is not empty).
+      - A filter is a dictionary of record keys and shell-style patterns (or lists of patterns), all of
+        which must match. The keys are the host variable names without O(hostvars_prefix), for example
+        V(location_name), V(machine_name), V(part_name), V(os), V(platform), V(online_state),
+        V(main_part) (V(true) or V(false)) or V(fragments) (a fragment's ID or name).
+    type: list
+    elements: dict
+    default: []
+  exclude_filters:
+    description:
+      - Drop the parts that match any of these filters (written as in O(include_filters)).
+    type: list
+    elements: dict
+    default: []
+  metadata:
+    description:
+      - Also read the user metadata of each part, machine, location and organization, into the host
+        variables C(viam_part_metadata), C(viam_machine_metadata), C(viam_location_metadata) and
+        C(viam_organization_metadata). One call per part, machine, location and organization, concurrently.
+      - Metadata the API key may not read is left empty with a warning (see O(strict_permissions)).
+    type: bool
+    default: false
+  part_details:
+    description:
+      - Read every machine's parts with C(GetRobotParts) (one call per machine, concurrently) and take the
+        FQDNs exactly as the API reports them, instead of building them from the summary's DNS name and
+        the domain learnt from one part.
+      - The plugin does this by itself for parts whose FQDN it cannot build.
+    type: bool
+    default: false
+  fqdn_domain:
+    description:
+      - The domain of the parts' FQDNs (V(viam.cloud) in production). When set, the plugin builds the FQDNs
+        without learning the domain from the API (one call less).
+      - May be a template.
+    type: str
+  include_secrets:
+    description:
+      - Add the parts' secrets as the host variables C(viam_secret) and C(viam_secrets) (one C(GetRobotParts)
+        call per machine).
+      - Secrets are never in host variables otherwise. With this option the inventory cache is not used,
+        so that secrets are never written to it.
+    type: bool
+    default: false
+  strict_permissions:
+    description:
+      - When the API key may not read part of the fleet (a location given by ID, metadata, a machine's
+        parts), fail instead of warning and listing the rest.
+    type: bool
+    default: false
+  cache_plugin:
+    description:
+      - Cache plugin for the inventory's source data, when O(cache=true).
+      - Defaults to a JSON file per inventory source, so that the cache works across runs out of the box.
+    type: str
+    default: ansible.builtin.jsonfile
+  cache_connection:
+    description:
+      - Cache connection data or path; for the JSON file cache, the directory of its files.
+    type: str
+    default: ~/.cache/ansible/viam_inventory
+notes:
+  - Connects from the Ansible controller to the Viam app API over gRPC, with the same options and environment
+    variables as the collection's modules.
+  - The host variables are C(viam_part_id), C(viam_part_name), C(viam_machine_id), C(viam_machine_name),
+    C(viam_location_id), C(viam_location_name), C(viam_organization_id), C(viam_fqdn), C(viam_local_fqdn),
+    C(viam_dns_name), C(viam_main_part), C(viam_online), C(viam_online_state), C(viam_last_access),
+    C(viam_last_online), C(viam_seconds_since_online), C(viam_os), C(viam_platform),
+    C(viam_public_ip_address), C(viam_server_version), C(viam_agent_version) and C(viam_fragments)
+    (a list of dictionaries with C(id) and C(name)); with O(hostvars_prefix) in place of C(viam_).
+  - The API has no paging for C(ListMachineSummaries), only a limit. The plugin asks for all the machines
+    at once, checks the answer against the machine counts of C(ListLocations) and, if it looks cut short,
+    asks again per location.
+seealso:
+  - name: Viam fleet management
+    description: Organizations, locations, machines and parts.
+    link: https://docs.viam.com/manage/
+"""
+
+EXAMPLES = r"""
+# viam.yml: every part of the organization(s) the API key sees, named by FQDN.
+# Credentials from VIAM_API_KEY_ID / VIAM_API_KEY (and VIAM_ORG_ID).
+plugin: viam.cloud.viam
+
+---
+# Explicit, with templated credentials (vault or AWX), cached across runs for 10 minutes.
+plugin: viam.cloud.viam
+api_key_id: "{{ vault_viam_api_key_id }}"
+api_key: "{{ vault_viam_api_key }}"
+organization_id:
+  - 5d6657e9-9882-4bfe-8447-1e6a95a7002c
+cache: true
+cache_timeout: 600
+
+---
+# The online main parts of the rovers in the lab (and the lab's sub-locations),
+# reached over SSH at their local FQDN.
+plugin: viam.cloud.viam
+locations: [lab]
+include_sub_locations: true
+machines: ["rover-*"]
+main_part_only: true
+online_only: true
+ansible_host: [local_fqdn, fqdn]
+
+---
+# Groups from metadata and device facts; the SSH user from the machine's metadata.
+plugin: viam.cloud.viam
+metadata: true
+compose:
+  ansible_user: viam_machine_metadata.ssh_user | default('viam')
+keyed_groups:
+  - key: viam_platform
+    prefix: platform
+  - key: viam_machine_metadata.role | default('none')
+    prefix: role
+groups:
+  arm64: viam_platform == 'linux/arm64'
+exclude_filters:
+  - location_name: "staging-*"
+"""
+
+import hashlib
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.viam.cloud.plugins.module_utils import inventory as inv
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+
+CACHE_FORMAT = 1
+SUMMARY_PAGE = 100  # ListMachineSummaries' default limit (app.proto)
+OPEN_LIMIT = 100000  # the limit of a ListMachineSummaries sent before the machine counts are known
+DEFAULT_DOMAIN = "viam.cloud"
+_DENIED = ("PERMISSION_DENIED",)
+_UNKNOWN = ("PERMISSION_DENIED", "NOT_FOUND", "INVALID_ARGUMENT")
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = "viam.cloud.viam"
+
+    def __init__(self):
+        super(InventoryModule, self).__init__()
+        self._warnings = []
+        self._lock = threading.Lock()
+        self._slots = None
+        self._workers = 1
+        self._in_flight = 0
+        self.max_in_flight = 0
+        self.calls = 0
+
+    def verify_file(self, path):
+        return super(InventoryModule, self).verify_file(path) and path.endswith(("viam.yml", "viam.yaml"))
+
+    # ------------------------------------------------------------------ options
+
+    def _templated(self, name):
+        """An option's value, rendered if it is a template (vault, AWX credentials, lookups)."""
+        value = self.get_option(name)
+        if isinstance(value, list):
+            return [self._render(v) for v in value]
+        return self._render(value)
+
+    def _render(self, value):
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        if self.templar.is_template(value):
+            value = self.templar.template(value)
+        return None if value is None else str(value)
+
+    def _settings(self):
+        s = dict(
+            app_url=self._templated("app_url"),
+            api_key_id=self._templated("api_key_id"),
+            api_key=self._templated("api_key"),
+            organization_ids=[o for o in (self._templated("organization_id") or []) if o],
+            validate_certs=self.get_option("validate_certs"),
+            ca_path=self._templated("ca_path"),
+            timeout=self.get_option("timeout"),
+            max_concurrency=self.get_option("max_concurrency"),
+            locations=[str(x) for x in self.get_option("locations") or []],
+            include_sub_locations=self.get_option("include_sub_locations"),
+            fragments=[str(x) for x in self.get_option("fragments") or []],
+            metadata=self.get_option("metadata"),
+            part_details=self.get_option("part_details"),
+            fqdn_domain=self._templated("fqdn_domain"),
+            include_secrets=self.get_option("include_secrets"),
+            strict_permissions=self.get_option("strict_permissions"),
+        )
+        if not s["api_key_id"] or not s["api_key"]:
+            raise AnsibleError("viam.cloud.viam inventory: api_key_id and api_key are required (set them in %s, or the "
+                               "environment variables VIAM_API_KEY_ID and VIAM_API_KEY)" % self._path)
+        if s["max_concurrency"] is None or s["max_concurrency"] < 1:
+            raise AnsibleError("viam.cloud.viam inventory: max_concurrency must be at least 1")
+        if s["fqdn_domain"]:
+            s["fqdn_domain"] = s["fqdn_domain"].strip(".")
+        # Fragment IDs go to the API; names are matched here.
+        s["server_fragments"] = bool(s["fragments"]) and all(inv.UUID_RE.match(f) for f in s["fragments"])
+        return s
+
+    @staticmethod
+    def _fingerprint(s):
+        """What the cached answer depends on: a changed source file never reuses another file's answer."""
+        keys = ("app_url", "api_key_id", "organization_ids", "locations", "include_sub_locations", "metadata",
+                "part_details", "fqdn_domain")
+        data = dict((k, s[k]) for k in keys)
+        data["fragments"] = s["fragments"] if s["server_fragments"] else []
+        data["format"] = CACHE_FORMAT
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+
+    # ------------------------------------------------------------------ parse
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        self._path = path
+        self._read_config_data(path)
+        # Options may be templates of extra variables (-e @vault.yml) or lookups.
+        self.templar.available_variables = self._vars
+        settings = self._settings()
+
+        use_cache = self.get_option("cache")
+        if use_cache and settings["include_secrets"]:
+            self.display.warning("viam.cloud.viam inventory: include_secrets is true, so the inventory cache is not "
+                                 "used (secrets are never written to it)")
+            use_cache = False
+        fingerprint = self._fingerprint(settings)
+        cache_key = self.get_cache_key(path)
+        payload = None
+        if use_cache and cache:
+            try:
+                cached = self._cache[cache_key]
+            except KeyError:
+                cached = None
+            if isinstance(cached, dict) and cached.get("fingerprint") == fingerprint:
+                payload = dict(cached, records=inv.unpack_records(cached["records"]))
+                self.display.vvv("viam.cloud.viam inventory: from the cache (%s)" % cache_key)
+        if payload is None:
+            started = time.monotonic()
+            payload = self._fetch(settings)
+            self.display.vvv("viam.cloud.viam inventory: %d parts in %.2fs, %d API calls"
+                             % (len(payload["records"]), time.monotonic() - started, self.calls))
+            if use_cache:
+                # Columns and rows: a much faster JSON load than one object per part.
+                self._cache[cache_key] = dict(payload, fingerprint=fingerprint,
+                                              records=inv.pack_records(payload["records"]))
+        for warning in payload.get("warnings", []):
+            self.display.warning("viam.cloud.viam inventory: %s" % warning)
+        self._populate(payload, settings)
+
+    # ------------------------------------------------------------------ populate
+
+    def _populate(self, payload, settings):
+        records = payload["records"]
+        keep = inv.RecordFilter(
+            machines=self.get_option("machines"),
+            main_part_only=self.get_option("main_part_only"),
+            online_only=self.get_option("online_only"),
+            fragments=settings["fragments"],
+            include_filters=self.get_option("include_filters"),
+            exclude_filters=self.get_option("exclude_filters"),
+        )
+        records = keep.apply(records)
+        hosts, warnings = inv.assign_host_names(records, self.get_option("hostnames"))
+        if warnings:
+            shown = warnings[:5] + (["... and %d more" % (len(warnings) - 5)] if len(warnings) > 5 else [])
+            self.display.warning("viam.cloud.viam inventory: %s" % "; ".join(shown))
+
+        builder = inv.HostBuilder(prefix=self.get_option("hostvars_prefix") or "",
+                                  ansible_host=self.get_option("ansible_host"),
+                                  group_prefix=self.get_option("group_prefix") or "",
+                                  sanitize=self._sanitize_group_name,
+                                  default_groups=self.get_option("default_groups"))
+        inventory = self.inventory
+        top = self.get_option("group")
+        if top:
+            top = inventory.add_group(self._sanitize_group_name(top))
+        strict = self.get_option("strict")
+        compose, groups, keyed = self.get_option("compose"), self.get_option("groups"), self.get_option("keyed_groups")
+        constructed = bool(compose or groups or keyed)
+        made = set()
+        used_locations = {}
+        for name, record in hosts:
+            inventory.add_host(name, group=top or None)
+            host_vars = builder.host_vars(record)
+            for key, value in host_vars.items():
+                inventory.set_variable(name, key, value)
+            for group in builder.groups(record):
+                if group not in made:
+                    inventory.add_group(group)
+                    made.add(group)
+                inventory.add_child(group, name)
+            used_locations[record["location_id"]] = record["location_name"]
+            if constructed:
+                self._set_composite_vars(compose, host_vars, name, strict=strict)
+                self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
+                self._add_host_to_keyed_groups(keyed, host_vars, name, strict=strict)
+        if builder.default_groups:
+            self._nest_locations(payload.get("locations", []), used_locations, builder)
+
+    def _nest_locations(self, locations, used, builder):
+        """Each sub-location's group becomes a child of its parent location's group (up to the top)."""
+        by_id = dict((loc["id"], loc) for loc in locations)
+        todo = list(used)
+        done = set()
+        while todo:
+            location_id = todo.pop()
+            if location_id in done:
+                continue
+            done.add(location_id)
+            loc = by_id.get(location_id)
+            parent = by_id.get(loc.get("parent_location_id") or "") if loc else None
+            if parent is None:
+                continue
+            child_group = builder.location_group(used.get(location_id) or loc["name"] or location_id)
+            parent_group = builder.location_group(parent["name"] or parent["id"])
+            if child_group == parent_group:
+                continue
+            self.inventory.add_group(child_group)
+            self.inventory.add_group(parent_group)
+            self.inventory.add_child(parent_group, child_group)
+            todo.append(parent["id"])
+
+    # ------------------------------------------------------------------ fetch
+
+    def _warn_partial(self, settings, text):
+        """Part of the fleet is not readable: a warning, or a failure with strict_permissions."""
+        if settings["strict_permissions"]:
+            raise AnsibleError("viam.cloud.viam inventory: %s (strict_permissions is true)" % text)
+        self._warnings.append(text)
+
+    def _call(self, method, **fields):
+        """One API call; never more than max_concurrency of them in flight, whichever thread makes them."""
+        with self._slots:
+            with self._lock:
+                self.calls += 1
+                self._in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            try:
+                return method(**fields)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+
+    def _start(self, s):
+        self._slots = threading.BoundedSemaphore(s["max_concurrency"])
+        self._workers = s["max_concurrency"]
+
+    def _map(self, func, items):
+        """func over items in threads; results in order. The bound on calls is _call's semaphore,
+        so a func may itself _map (threads waiting on threads hold no slot)."""
+        items = list(items)
+        if len(items) <= 1:
+            return [func(i) for i in items]
+        with ThreadPoolExecutor(max_workers=min(self._workers, len(items))) as pool:
+            return list(pool.map(func, items))
+
+    def _fetch(self, s):
+        try:
+            from ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient
+            client = ViamClient(app_url=s["app_url"], api_key_id=s["api_key_id"], api_key=s["api_key"],
+                                validate_certs=s["validate_certs"], ca_path=s["ca_path"], timeout=s["timeout"],
+                                warn=self._warnings.append, user_agent="viam.cloud-ansible-inventory")
+        except ViamError as exc:
+            raise AnsibleError("viam.cloud.viam inventory: %s" % to_native(exc))
+        self._start(s)
+        try:
+            return self._fetch_with(client, s)
+        except ViamError as exc:
+            raise AnsibleError("viam.cloud.viam inventory: %s" % to_native(exc))
+        finally:
+            client.close()
+
+    def _fetch_with(self, client, s):
+        org_ids = s["organization_ids"] or self._visible_org_ids(client)
+        early = {}
+        if s["locations"]:
+            locations = self._list_locations(client, org_ids)
+        else:
+            # Without a location filter, the first ListMachineSummaries need not wait for ListLocations'
+            # machine counts: both go at once (one round trip less), the counts check the answer after.
+            jobs = [lambda: self._list_locations(client, org_ids), lambda: self._map(
+                lambda org_id: (org_id, self._blind_summaries(client, s, org_id)), org_ids)]
+            locations, blind = self._map(lambda job: job(), jobs)
+            early = dict((org_id, answer) for org_id, answer in blind if answer is not None)
+        scope = self._location_scope(client, s, locations, org_ids)
+
+        def summaries(org_id):
+            return self._summaries(client, s, org_id, scope, locations, early.get(org_id))
+
+        answers = list(zip(org_ids, self._map(summaries, org_ids)))
+        probe_machine = None
+        if not (s["fqdn_domain"] or s["part_details"] or s["include_secrets"]):
+            probe_machine = next(((m.machine_id, m.machine_name) for dummy, responses in answers
+                                  for response in responses for ls in response.location_summaries
+                                  for m in ls.machine_summaries
+                                  if any(p.HasField("dns_name") for p in m.part_summaries)), None)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Learn the FQDN domain from one machine's parts while the summaries become records.
+            probe = pool.submit(self._learn_domain, client, *probe_machine) if probe_machine else None
+            records = []
+            for org_id, responses in answers:
+                for response in responses:
+                    records.extend(inv.records_from_summaries(response, org_id, s["fqdn_domain"]))
+            domain = probe.result() if probe else s["fqdn_domain"]
+        records = self._dedupe(records)
+        self._fill_fqdns(client, s, records, domain)
+        if s["metadata"]:
+            self._fill_metadata(client, s, records, org_ids)
+        return {
+            "format": CACHE_FORMAT,
+            "records": records,
+            "locations": [dict(id=loc["id"], name=loc["name"], parent_location_id=loc["parent_location_id"])
+                          for loc in locations],
+            "warnings": list(self._warnings),
+        }
+
+    def _blind_summaries(self, client, s, org_id):
+        """ListMachineSummaries with a generous limit, before the machine counts are known (None if refused)."""
+        fields = dict(organization_id=org_id, limit=OPEN_LIMIT)
+        if s["server_fragments"]:
+            fields["fragment_ids"] = s["fragments"]
+        try:
+            return self._call(client.list_machine_summaries, resource="machines of organization '%s'" % org_id,
+                              **fields)
+        except ViamError as exc:
+            if exc.code in _UNKNOWN:  # ListLocations reports an unknown organization; a refused limit is asked again
+                return None
+            raise
+
+    @staticmethod
+    def _dedupe(records):
+        """A location shared with several listed organizations appears once per organization: keep the first."""
+        seen = set()
+        out = []
+        for record in records:
+            if record["part_id"] not in seen:
+                seen.add(record["part_id"])
+                out.append(record)
+        return out
+
+    def _visible_org_ids(self, client):
+        orgs = self._call(client.list_organizations, resource="organizations of the API key").organizations
+        if not orgs:
+            raise AnsibleError("viam.cloud.viam inventory: the API key sees no organization")
+        return [o.id for o in orgs]
+
+    def _list_locations(self, client, org_ids):
+        """Every location the key sees in each organization: [{id, name, parent_location_id, robot_count, org}]."""
+        def one(org_id):
+            try:
+                return org_id, self._call(client.list_locations, organization_id=org_id,
+                                          resource="organization '%s'" % org_id).locations, None
+            except ViamError as exc:
+                if exc.code in _UNKNOWN:
+                    return org_id, None, exc
+                raise
+
+        found = []
+        failed = []
+        for org_id, locations, error in self._map(one, org_ids):
+            if error is not None:
+                failed.append((org_id, error))
+                continue
+            for loc in locations:
+                found.append(dict(id=loc.id, name=loc.name, parent_location_id=loc.parent_location_id,
+                                  robot_count=loc.robot_count, org=org_id))
+        if failed:
+            visible = self._call(client.list_organizations, resource="organizations of the API key").organizations
+            seen = ", ".join("%s (%s)" % (o.name, o.id) for o in visible) or "none"
+            raise AnsibleError("viam.cloud.viam inventory: unknown organization %s, or the API key may not read it "
+                               "(%s). The API key sees: %s"
+                               % (", ".join("'%s'" % f[0] for f in failed), failed[0][1].details or failed[0][1].code,
+                                  seen))
+        return found
+
+    def _location_scope(self, client, s, locations, org_ids):
+        """None (everything), or {org_id: set of location IDs} from the locations option."""
+        if not s["locations"]:
+            return None
+        ids, unknown = inv.resolve_locations(s["locations"], locations, s["include_sub_locations"])
+        org_of = dict((loc["id"], loc["org"]) for loc in locations)
+        names = []
+        for entry in unknown:
+            if not inv.LOCATION_ID_RE.match(entry):
+                names.append(entry)
+                continue
+            # An ID the key does not list: unknown, or not readable by this key?
+            try:
+                loc = self._call(client.get_location, location_id=entry, resource="location '%s'" % entry).location
+            except ViamError as exc:
+                if exc.code in _DENIED:
+                    self._warn_partial(s, "location %s: the API key may not read it, so its parts are left out" % entry)
+                    continue
+                if exc.code in ("NOT_FOUND", "INVALID_ARGUMENT"):
+                    names.append(entry)
+                    continue
+                raise
+            owner = next((o.organization_id for o in loc.organizations if o.organization_id in org_ids), None)
+            if owner is None:
+                names.append(entry)
+                continue
+            ids.add(loc.id)
+            org_of[loc.id] = owner
+        if names:
+            seen = ", ".join(sorted("%s (%s)" % (loc["name"], loc["id"]) for loc in locations)) or "none"
+            raise AnsibleError("viam.cloud.viam inventory: unknown location %s in organization %s. The locations the "
+                               "API key sees: %s" % (", ".join("'%s'" % n for n in names), ", ".join(org_ids), seen))
+        scope = dict((org_id, set()) for org_id in org_ids)
+        for location_id in ids:
+            scope.setdefault(org_of[location_id], set()).add(location_id)
+        return scope
+
+    def _summaries(self, client, s, org_id, scope, locations, first=None):
+        """Every machine summary of an organization (in scope): normally one call (``first``, if made already)."""
+        location_ids = None
+        if scope is not None:
+            location_ids = sorted(scope.get(org_id) or ())
+            if not location_ids:
+                return []
+        in_scope = [loc for loc in locations if loc["org"] == org_id
+                    and (location_ids is None or loc["id"] in location_ids)]
+        expected = sum(loc["robot_count"] for loc in in_scope)
+        fields = dict(organization_id=org_id)
+        if location_ids:
+            fields["location_ids"] = location_ids
+        if s["server_fragments"]:
+            fields["fragment_ids"] = s["fragments"]
+        if first is not None and location_ids is None:
+            response, limit = first, OPEN_LIMIT
+        else:
+            limit = max(SUMMARY_PAGE, expected + 1)
+            response = self._call(client.list_machine_summaries, limit=limit,
+                                  resource="machines of organization '%s'" % org_id, **fields)
+        got = inv.count_machines(response)
+        full = got >= limit
+        # The API has a limit but no page token. An answer as long as the limit, or (without a fragment
+        # filter) shorter than the locations' machine counts, may have been cut short by the server:
+        # ask again for the locations that came back short, one call per location, concurrently.
+        short = full or (not s["server_fragments"] and got < expected)
+        if not short:
+            return [response]
+        counts = dict((loc["id"], loc["robot_count"]) for loc in in_scope)
+        answered = dict((ls.location_id, len(ls.machine_summaries)) for ls in response.location_summaries)
+        again = set(loc_id for loc_id, count in counts.items() if answered.get(loc_id, 0) < count)
+        if full:  # any location may be missing
+            again.update(counts)
+            again.update(answered)
+        keep = SimpleNamespace(location_summaries=[ls for ls in response.location_summaries
+                                                   if ls.location_id not in again])
+        cap = None if full else got
+
+        def one(location_id):
+            limit = max(SUMMARY_PAGE, counts.get(location_id, 0) + 1)
+            for dummy in range(3):
+                answer = self._call(client.list_machine_summaries, limit=limit,
+                                    resource="machines of location '%s'" % location_id,
+                                    **dict(fields, location_ids=[location_id]))
+                count = inv.count_machines(answer)
+                if count < limit:
+                    if count == cap and count < counts.get(location_id, 0):
+                        break
+                    return answer
+                limit *= 4
+            self._warnings.append("location %s: ListMachineSummaries returned %d of its %d machines (the API "
+                                  "has no paging); the list may be incomplete"
+                                  % (location_id, count, counts.get(location_id, 0)))
+            return answer
+
+        return [keep] + self._map(one, sorted(again))
+
+    # ------------------------------------------------------------------ FQDNs, details, metadata
+
+    def _fill_fqdns(self, client, s, records, domain):
+        """FQDNs: built from dns_name with the domain (given, or learnt from one part), else read per machine."""
+        need_details = set()
+        if s["part_details"] or s["include_secrets"]:
+            need_details.update(r["machine_id"] for r in records)
+        if domain:
+            for record in records:
+                if not record["fqdn"]:
+                    record["fqdn"], record["local_fqdn"] = inv.fqdns(record["dns_name"], record["location_id"], domain)
+        need_details.update(r["machine_id"] for r in records if not r["fqdn"])
+        if need_details:
+            self._fill_details(client, s, records, need_details)
+
+    def _learn_domain(self, client, machine_id, machine_name):
+        """One GetRobotParts call: the domain of a part's FQDNs, if they follow the app's pattern."""
+        try:
+            parts = self._call(client.get_robot_parts, robot_id=machine_id,
+                               resource="parts of machine '%s'" % machine_name).parts
+        except ViamError as exc:
+            if exc.code not in _DENIED:
+                raise
+            self._warnings.append("could not read the parts of machine %s to learn the FQDN domain (%s): assuming %s"
+                                  % (machine_name, exc.code, DEFAULT_DOMAIN))
+            return DEFAULT_DOMAIN
+        for part in parts:
+            domain = inv.learn_fqdn_domain(part.dns_name, part.location_id, part.fqdn, part.local_fqdn)
+            if domain:
+                return domain
+        self.display.vv("viam.cloud.viam inventory: the parts' FQDNs do not follow <dns_name>.<location_id>.<domain>: "
+                        "reading every machine's parts")
+        return None
+
+    def _fill_details(self, client, s, records, machine_ids):
+        """GetRobotParts per machine (concurrently): exact FQDNs, and secrets when asked."""
+        def one(machine_id):
+            try:
+                return machine_id, self._call(client.get_robot_parts, robot_id=machine_id,
+                                              resource="parts of machine '%s'" % machine_id).parts, None
+            except ViamError as exc:
+                if exc.code in _DENIED:
+                    return machine_id, (), exc
+                raise
+
+        parts = {}
+        denied = []
+        for machine_id, machine_parts, error in self._map(one, sorted(machine_ids)):
+            if error is not None:
+                denied.append(machine_id)
+            for part in machine_parts:
+                parts[part.id] = part
+        if denied:
+            self._warn_partial(s, "the API key may not read the parts of %d machine(s) (%s): their FQDNs are built "
+                               "from their DNS names%s" % (len(denied), ", ".join(denied[:3]),
+                                                           ", without secrets" if s["include_secrets"] else ""))
+        for record in records:
+            part = parts.get(record["part_id"])
+            if part is None:
+                if not record["fqdn"]:
+                    record["fqdn"], record["local_fqdn"] = inv.fqdns(record["dns_name"], record["location_id"],
+                                                                     s["fqdn_domain"] or DEFAULT_DOMAIN)
+                continue
+            record["fqdn"], record["local_fqdn"] = part.fqdn, part.local_fqdn
+            record["dns_name"] = part.dns_name or record["dns_name"]
+            if s["include_secrets"]:
+                record["secret"] = part.secret
+                record["secrets"] = [dict(id=x.id, secret=x.secret, state=_enum_name(x, "state"),
+                                          created_on=x.created_on.ToJsonString() if x.HasField("created_on") else None)
+                                     for x in part.secrets]
+
+    def _fill_metadata(self, client, s, records, org_ids):
+        """User metadata of every part, machine, location and organization (one call each, concurrently)."""
+        from ansible_collections.viam.cloud.plugins.module_utils.convert import struct_to_dict
+
+        jobs = [("organization", o) for o in org_ids]
+        jobs += [("location", x) for x in sorted(set(r["location_id"] for r in records))]
+        jobs += [("machine", x) for x in sorted(set(r["machine_id"] for r in records))]
+        jobs += [("part", r["part_id"]) for r in records]
+        calls = {
+            "organization": (client.get_organization_metadata, "organization_id"),
+            "location": (client.get_location_metadata, "location_id"),
+            "machine": (client.get_robot_metadata, "id"),
+            "part": (client.get_robot_part_metadata, "id"),
+        }
+
+        def one(job):
+            kind, ident = job
+            method, field = calls[kind]
+            try:
+                answer = self._call(method, resource="%s '%s'" % (kind, ident), **{field: ident})
+                return job, struct_to_dict(answer.data), None
+            except ViamError as exc:
+                if exc.code in _DENIED or exc.code == "NOT_FOUND":
+                    return job, {}, exc.code
+                raise
+
+        found = {}
+        denied = {}
+        for job, data, error in self._map(one, jobs):
+            found[job] = data
+            if error:
+                denied.setdefault(job[0], []).append(job[1])
+        if denied:
+            self._warn_partial(s, "the API key may not read the metadata of %s: left empty"
+                               % ", ".join("%d %s(s)" % (len(v), k) for k, v in sorted(denied.items())))
+        for record in records:
+            record["organization_metadata"] = found.get(("organization", record["organization_id"]), {})
+            record["location_metadata"] = found.get(("location", record["location_id"]), {})
+            record["machine_metadata"] = found.get(("machine", record["machine_id"]), {})
+            record["part_metadata"] = found.get(("part", record["part_id"]), {})
+
+
+def _enum_name(message, field):
+    value = getattr(message, field)
+    descriptor = message.DESCRIPTOR.fields_by_name[field].enum_type.values_by_number.get(value)
+    return descriptor.name if descriptor is not None else value

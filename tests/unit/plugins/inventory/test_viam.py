@@ -1,0 +1,551 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The viam.cloud.viam inventory without a network: records from summaries, filters,
+host names, host vars and groups (module_utils/inventory.py), and the plugin's fetch
+logic and population against a fake client."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+pytest.importorskip("google.protobuf")
+
+from ansible.errors import AnsibleError  # noqa: E402
+from ansible.inventory.data import InventoryData  # noqa: E402
+from ansible.plugins.inventory import to_safe_group_name  # noqa: E402
+
+from ansible_collections.viam.cloud.plugins.inventory.viam import InventoryModule  # noqa: E402
+from ansible_collections.viam.cloud.plugins.module_utils import inventory as inv  # noqa: E402
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError  # noqa: E402
+from ansible_collections.viam.cloud.plugins.module_utils.proto.app.v1 import app_pb2  # noqa: E402
+
+ORG = "5d6657e9-9882-4bfe-8447-1e6a95a7002c"
+LOC1 = "aaaaaaaaa1"
+LOC2 = "bbbbbbbbb2"
+LOC3 = "ccccccccc3"
+FRAG = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+
+
+# ---------------------------------------------------------------- a small fleet as the API returns it
+
+def part_summary(name, main=False, online=True, fragments=(), public_ip=None, dns=True):
+    summary = app_pb2.PartSummary(part_id="id-" + name, part_name=name, is_main_part=main,
+                                  online_state=app_pb2.ONLINE_STATE_ONLINE if online else app_pb2.ONLINE_STATE_OFFLINE,
+                                  seconds_since_online=0 if online else 300,
+                                  fragments=[app_pb2.FragmentSummary(id=f, name="kit-" + f[:4]) for f in fragments])
+    if dns:
+        summary.dns_name = name
+    summary.last_access.FromJsonString("2026-01-02T03:04:05Z")
+    summary.os = "linux"
+    summary.platform = "linux/arm64"
+    summary.viam_server_version.major = "v0.96.0"
+    if public_ip:
+        summary.public_ip_address = public_ip
+    return summary
+
+
+def machine(name, parts):
+    return app_pb2.MachineSummary(machine_id="m-" + name, machine_name=name, part_summaries=parts)
+
+
+def fleet():
+    """lab (LOC1): rover-1 (main online, p1 offline with a fragment), rover-2 (main offline);
+    yard (LOC2): arm-1 (main online)."""
+    return app_pb2.ListMachineSummariesResponse(location_summaries=[
+        app_pb2.LocationSummary(location_id=LOC1, location_name="lab", machine_summaries=[
+            machine("rover-1", [part_summary("rover-1-main", main=True, public_ip="203.0.113.1"),
+                                part_summary("rover-1-p1", online=False, fragments=[FRAG])]),
+            machine("rover-2", [part_summary("rover-2-main", main=True, online=False)]),
+        ]),
+        app_pb2.LocationSummary(location_id=LOC2, location_name="yard", machine_summaries=[
+            machine("arm-1", [part_summary("arm-1-main", main=True)]),
+        ]),
+    ])
+
+
+def records(domain="viam.cloud"):
+    return inv.records_from_summaries(fleet(), ORG, domain)
+
+
+def by_part(recs):
+    return dict((r["part_name"], r) for r in recs)
+
+
+# ---------------------------------------------------------------- FQDNs
+
+def test_fqdns_follow_the_apps_pattern():
+    assert inv.fqdns("rover-1-main", LOC1, "viam.cloud") == (
+        "rover-1-main.aaaaaaaaa1.viam.cloud", "rover-1-main.aaaaaaaaa1.local.viam.cloud")
+    assert inv.fqdns("", LOC1, "viam.cloud") == ("", "")
+
+
+@pytest.mark.parametrize("fqdn, local, want", [
+    ("a.aaaaaaaaa1.viam.cloud", "a.aaaaaaaaa1.local.viam.cloud", "viam.cloud"),
+    ("a.aaaaaaaaa1.viamstg.cloud", "a.aaaaaaaaa1.local.viamstg.cloud", "viamstg.cloud"),
+    ("a.aaaaaaaaa1.viam.cloud", "a.local.viam.cloud", None),  # local FQDN built otherwise
+    ("other.aaaaaaaaa1.viam.cloud", "other.aaaaaaaaa1.local.viam.cloud", None),  # not <dns_name>.<location>
+    ("a.aaaaaaaaa1.", "a.aaaaaaaaa1.local.", None),
+])
+def test_learn_fqdn_domain(fqdn, local, want):
+    assert inv.learn_fqdn_domain("a", LOC1, fqdn, local) == want
+
+
+# ---------------------------------------------------------------- records
+
+def test_records_from_summaries():
+    recs = by_part(records())
+    assert list(recs) == ["rover-1-main", "rover-1-p1", "rover-2-main", "arm-1-main"]
+    main = recs["rover-1-main"]
+    assert set(main) == set(inv.RECORD_FIELDS)
+    assert main["part_id"] == "id-rover-1-main" and main["machine_id"] == "m-rover-1"
+    assert main["location_id"] == LOC1 and main["location_name"] == "lab" and main["organization_id"] == ORG
+    assert main["fqdn"] == "rover-1-main.aaaaaaaaa1.viam.cloud"
+    assert main["local_fqdn"] == "rover-1-main.aaaaaaaaa1.local.viam.cloud"
+    assert main["main_part"] is True and main["online"] is True and main["online_state"] == "online"
+    assert main["last_access"] == "2026-01-02T03:04:05Z" and main["last_online"] is None
+    assert main["server_version"] == "v0.96.0" and main["agent_version"] is None
+    assert main["public_ip_address"] == "203.0.113.1" and main["os"] == "linux"
+    p1 = recs["rover-1-p1"]
+    assert p1["online"] is False and p1["online_state"] == "offline" and p1["seconds_since_online"] == 300
+    assert p1["fragments"] == [{"id": FRAG, "name": "kit-0b1c"}]
+    assert p1["public_ip_address"] is None
+
+
+def test_records_without_domain_leave_fqdns_empty():
+    assert all(r["fqdn"] == "" and r["local_fqdn"] == "" for r in records(domain=None))
+    assert inv.count_machines(fleet()) == 3
+
+
+def test_pack_unpack_round_trip():
+    recs = records()
+    recs[0]["machine_metadata"] = {"role": "arm"}
+    recs[0]["part_metadata"] = {}
+    packed = inv.pack_records(recs)
+    assert "machine_metadata" in packed["columns"] and "secret" not in packed["columns"]
+    back = inv.unpack_records(packed)
+    assert back[0] == recs[0]
+    assert back[1]["fragments"] == recs[1]["fragments"]
+    assert back[1]["machine_metadata"] is None  # a column: the value of a record that had none
+
+
+# ---------------------------------------------------------------- locations
+
+LOCATIONS = [
+    {"id": LOC1, "name": "lab", "parent_location_id": ""},
+    {"id": LOC2, "name": "yard", "parent_location_id": ""},
+    {"id": LOC3, "name": "lab annex", "parent_location_id": LOC1},
+    {"id": "ddddddddd4", "name": "annex shelf", "parent_location_id": LOC3},
+    {"id": "eeeeeeeee5", "name": "lab", "parent_location_id": LOC2},  # names are not unique
+]
+
+
+def test_resolve_locations_by_id_and_name():
+    assert inv.resolve_locations([LOC2], LOCATIONS) == ({LOC2}, [])
+    assert inv.resolve_locations(["lab"], LOCATIONS) == ({LOC1, "eeeeeeeee5"}, [])
+    assert inv.resolve_locations(["lab annex", "nowhere"], LOCATIONS) == ({LOC3}, ["nowhere"])
+
+
+def test_resolve_locations_with_sub_locations():
+    assert inv.resolve_locations([LOC1], LOCATIONS, include_sub_locations=True) == ({LOC1, LOC3, "ddddddddd4"}, [])
+    assert inv.sub_location_ids(LOCATIONS, [LOC3]) == {LOC3, "ddddddddd4"}
+
+
+def test_location_parents():
+    assert sorted(inv.location_parents(LOCATIONS)) == sorted([(LOC1, LOC3), (LOC3, "ddddddddd4"), (LOC2, "eeeeeeeee5")])
+    assert inv.location_parents([{"id": LOC3, "name": "x", "parent_location_id": "unlisted"}]) == []
+
+
+# ---------------------------------------------------------------- filters
+
+def kept(**options):
+    return [r["part_name"] for r in inv.RecordFilter(**options).apply(records())]
+
+
+def test_filter_defaults_keep_everything():
+    assert kept() == ["rover-1-main", "rover-1-p1", "rover-2-main", "arm-1-main"]
+
+
+def test_filter_options():
+    assert kept(main_part_only=True) == ["rover-1-main", "rover-2-main", "arm-1-main"]
+    assert kept(online_only=True) == ["rover-1-main", "arm-1-main"]
+    assert kept(machines=["rover-*"]) == ["rover-1-main", "rover-1-p1", "rover-2-main"]
+    assert kept(machines=["ROVER-*"]) == []  # case-sensitive
+    assert kept(fragments=[FRAG]) == ["rover-1-p1"]
+    assert kept(fragments=["kit-0b1c"]) == ["rover-1-p1"]
+    assert kept(location_ids={LOC2}) == ["arm-1-main"]
+    assert kept(main_part_only=True, online_only=True, machines=["rover-*"]) == ["rover-1-main"]
+
+
+def test_include_and_exclude_filters():
+    assert kept(include_filters=[{"location_name": "yard"}, {"part_name": "*-p1"}]) == ["rover-1-p1", "arm-1-main"]
+    # all keys of one filter must match
+    assert kept(include_filters=[{"location_name": "lab", "main_part": True, "online": "true"}]) == ["rover-1-main"]
+    assert kept(exclude_filters=[{"machine_name": ["rover-2", "arm-*"]}]) == ["rover-1-main", "rover-1-p1"]
+    assert kept(exclude_filters=[{"fragments": "kit-*"}]) == ["rover-1-main", "rover-2-main", "arm-1-main"]
+    assert kept(include_filters=[{"public_ip_address": "203.0.113.*"}]) == ["rover-1-main"]
+    assert kept(include_filters=[{"no_such_key": "*"}]) == ["rover-1-main", "rover-1-p1", "rover-2-main", "arm-1-main"]
+    assert kept(include_filters=[{"no_such_key": "?*"}]) == []
+    assert kept(include_filters=[{}]) == kept()  # an empty filter is ignored
+
+
+# ---------------------------------------------------------------- host names
+
+def test_host_name_preferences():
+    recs = records()
+    names, warnings = inv.assign_host_names(recs, ["fqdn", "id"])
+    assert [n for n, _r in names][0] == "rover-1-main.aaaaaaaaa1.viam.cloud" and warnings == []
+    names, warnings = inv.assign_host_names(recs, ["name"])
+    assert [n for n, _r in names] == ["rover-1-main", "rover-1-p1", "rover-2-main", "arm-1-main"]
+    names, warnings = inv.assign_host_names(inv.records_from_summaries(fleet(), ORG, None), ["fqdn", "dns_name"])
+    assert names[0][0] == "rover-1-main"
+
+
+def test_host_name_fallbacks_and_duplicates():
+    recs = records()
+    recs[1]["fqdn"] = recs[0]["fqdn"]  # two parts claim one name
+    recs[2]["fqdn"] = ""
+    names, warnings = inv.assign_host_names(recs, ["fqdn"])
+    assert [n for n, _r in names] == [recs[0]["fqdn"], "id-rover-1-p1", "id-rover-2-main", recs[3]["fqdn"]]
+    assert len(warnings) == 2 and "already used by part id-rover-1-main" in warnings[0]
+
+
+# ---------------------------------------------------------------- host vars and groups
+
+def test_host_vars_prefix_and_ansible_host():
+    recs = by_part(records())
+    builder = inv.HostBuilder(prefix="viam_")
+    host_vars = builder.host_vars(recs["rover-1-main"])
+    assert set(host_vars) == set("viam_" + f for f in inv.RECORD_FIELDS)
+    assert "ansible_host" not in host_vars
+    builder = inv.HostBuilder(prefix="", ansible_host=["public_ip_address", "local_fqdn"])
+    assert builder.host_vars(recs["rover-1-main"])["ansible_host"] == "203.0.113.1"
+    assert builder.host_vars(recs["arm-1-main"])["ansible_host"] == "arm-1-main.bbbbbbbbb2.local.viam.cloud"
+    assert builder.host_vars(recs["arm-1-main"])["part_id"] == "id-arm-1-main"
+
+
+def test_host_vars_never_hold_secrets_unless_present():
+    rec = by_part(records())["rover-1-main"]
+    assert not any("secret" in k for k in inv.HostBuilder().host_vars(rec))
+    rec = dict(rec, secret="s3cr3t", secrets=[{"id": "x", "secret": "s3cr3t"}])
+    assert inv.HostBuilder().host_vars(rec)["viam_secret"] == "s3cr3t"
+
+
+def test_default_groups_are_sanitized():
+    recs = by_part(records())
+    builder = inv.HostBuilder(sanitize=to_safe_group_name)
+    assert builder.groups(recs["rover-1-main"]) == [
+        "viam_location_lab", "viam_machine_rover_1", "viam_main_parts", "viam_online"]
+    assert builder.groups(recs["rover-1-p1"]) == [
+        "viam_location_lab", "viam_machine_rover_1", "viam_non_main_parts", "viam_offline", "viam_fragment_kit_0b1c"]
+    rec = dict(recs["arm-1-main"], location_name="Yard #2", fragments=[{"id": FRAG, "name": ""}])
+    assert builder.groups(rec) == ["viam_location_Yard__2", "viam_machine_arm_1", "viam_main_parts", "viam_online",
+                                   "viam_fragment_" + FRAG.replace("-", "_")]
+    assert inv.HostBuilder(group_prefix="", sanitize=to_safe_group_name).groups(recs["arm-1-main"])[0] == "location_yard"
+    assert inv.HostBuilder(default_groups=False).groups(recs["arm-1-main"]) == []
+    # the fallback sanitizer follows Ansible's rule
+    assert inv.safe_group_name("1-a b.c") == to_safe_group_name("1-a b.c")
+
+
+# ---------------------------------------------------------------- the plugin against a fake client
+
+class FakeClient:
+    """The ViamClient methods the plugin calls, answering from fleet() and LOCATIONS."""
+
+    def __init__(self, summary_cap=None, denied=(), parts_fqdn_domain="viam.cloud"):
+        self.calls = []
+        self.summary_cap = summary_cap  # a server that answers at most this many machines
+        self.denied = set(denied)
+        self.domain = parts_fqdn_domain
+        import threading
+        self.lock = threading.Lock()
+        self.in_flight = self.max_in_flight = 0
+
+    def list_organizations(self, resource=None):
+        self.calls.append(("ListOrganizations",))
+        return app_pb2.ListOrganizationsResponse(organizations=[app_pb2.Organization(id=ORG, name="acme")])
+
+    def list_locations(self, organization_id, resource=None):
+        self.calls.append(("ListLocations", organization_id))
+        if organization_id != ORG:
+            raise ViamError(code="PERMISSION_DENIED", rpc="ListLocations", details="no")
+        return app_pb2.ListLocationsResponse(locations=[
+            app_pb2.Location(id=LOC1, name="lab", robot_count=2),
+            app_pb2.Location(id=LOC2, name="yard", robot_count=1),
+            app_pb2.Location(id=LOC3, name="lab annex", parent_location_id=LOC1, robot_count=0)])
+
+    def get_location(self, location_id, resource=None):
+        self.calls.append(("GetLocation", location_id))
+        if location_id in self.denied:
+            raise ViamError(code="PERMISSION_DENIED", rpc="GetLocation")
+        raise ViamError(code="NOT_FOUND", rpc="GetLocation")
+
+    def list_machine_summaries(self, organization_id, limit, resource=None, location_ids=(), fragment_ids=()):
+        self.calls.append(("ListMachineSummaries", tuple(location_ids), limit))
+        out = app_pb2.ListMachineSummariesResponse()
+        budget = min(limit, self.summary_cap or limit)
+        for loc in fleet().location_summaries:
+            if location_ids and loc.location_id not in location_ids:
+                continue
+            machines = list(loc.machine_summaries)[:budget]
+            budget -= len(machines)
+            if machines:
+                out.location_summaries.add(location_id=loc.location_id, location_name=loc.location_name,
+                                           machine_summaries=machines)
+        return out
+
+    def get_robot_parts(self, robot_id, resource=None):
+        self.calls.append(("GetRobotParts", robot_id))
+        parts = []
+        for loc in fleet().location_summaries:
+            for m in loc.machine_summaries:
+                if m.machine_id == robot_id:
+                    for p in m.part_summaries:
+                        fqdn, local = inv.fqdns(p.dns_name, loc.location_id, self.domain)
+                        if self.domain == "odd":
+                            fqdn, local = "%s.example.net" % p.dns_name, "%s.local" % p.dns_name
+                        parts.append(app_pb2.RobotPart(id=p.part_id, name=p.part_name, dns_name=p.dns_name,
+                                                       location_id=loc.location_id, fqdn=fqdn, local_fqdn=local,
+                                                       secret="s-" + p.part_id))
+        return app_pb2.GetRobotPartsResponse(parts=parts)
+
+    # metadata: slow enough to overlap, counting the calls in flight
+    def _metadata(self, kind, ident, response):
+        import threading
+        import time
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        time.sleep(0.01)
+        with self.lock:
+            self.in_flight -= 1
+        self.calls.append((kind, ident))
+        if ident in self.denied:
+            raise ViamError(code="PERMISSION_DENIED", rpc=kind)
+        answer = response()
+        answer.data.update({"of": ident})
+        return answer
+
+    def get_organization_metadata(self, organization_id, resource=None):
+        return self._metadata("GetOrganizationMetadata", organization_id, app_pb2.GetOrganizationMetadataResponse)
+
+    def get_location_metadata(self, location_id, resource=None):
+        return self._metadata("GetLocationMetadata", location_id, app_pb2.GetLocationMetadataResponse)
+
+    def get_robot_metadata(self, id, resource=None):  # pylint: disable=redefined-builtin
+        return self._metadata("GetRobotMetadata", id, app_pb2.GetRobotMetadataResponse)
+
+    def get_robot_part_metadata(self, id, resource=None):  # pylint: disable=redefined-builtin
+        return self._metadata("GetRobotPartMetadata", id, app_pb2.GetRobotPartMetadataResponse)
+
+
+OPTION_DEFAULTS = {
+    "hostnames": ["fqdn", "local_fqdn", "dns_name", "id"], "ansible_host": [], "hostvars_prefix": "viam_",
+    "group": "viam", "default_groups": True, "group_prefix": "viam_", "machines": [], "main_part_only": False,
+    "online_only": False, "include_filters": [], "exclude_filters": [], "strict": False, "compose": {},
+    "groups": {}, "keyed_groups": [], "leading_separator": True, "use_extra_vars": False,
+}
+
+
+def settings(**overrides):
+    s = dict(organization_ids=[ORG], locations=[], include_sub_locations=False, fragments=[], server_fragments=False,
+             metadata=False, part_details=False, fqdn_domain=None, include_secrets=False, strict_permissions=False,
+             max_concurrency=4)
+    s.update(overrides)
+    return s
+
+
+def plugin(**options):
+    module = InventoryModule()
+    values = dict(OPTION_DEFAULTS, **options)
+    module.get_option = values.get
+    module.inventory = InventoryData()
+    return module
+
+
+def fetch(module, client, s):
+    module._start(s)
+    return module._fetch_with(client, s)
+
+
+def test_cold_fetch_makes_few_calls_and_learns_the_domain():
+    client = FakeClient(parts_fqdn_domain="viamstg.cloud")
+    payload = fetch(plugin(), client, settings())
+    # ListLocations and ListMachineSummaries go at once; the summaries' limit is generous, the counts check it
+    assert sorted(c[0] for c in client.calls) == ["GetRobotParts", "ListLocations", "ListMachineSummaries"]
+    assert client.calls[-1][0] == "GetRobotParts"
+    assert ("ListMachineSummaries", (), 100000) in client.calls
+    recs = by_part(payload["records"])
+    assert recs["arm-1-main"]["fqdn"] == "arm-1-main.bbbbbbbbb2.viamstg.cloud"
+    assert payload["warnings"] == []
+
+
+def test_given_domain_saves_the_probe():
+    client = FakeClient()
+    payload = fetch(plugin(), client, settings(fqdn_domain="viam.cloud"))
+    assert [c[0] for c in client.calls] == ["ListLocations", "ListMachineSummaries"]
+    assert by_part(payload["records"])["rover-1-p1"]["fqdn"] == "rover-1-p1.aaaaaaaaa1.viam.cloud"
+
+
+def test_unusual_fqdns_are_read_per_machine():
+    client = FakeClient(parts_fqdn_domain="odd")
+    payload = fetch(plugin(), client, settings())
+    assert [c[0] for c in client.calls].count("GetRobotParts") == 1 + 3
+    assert by_part(payload["records"])["arm-1-main"]["fqdn"] == "arm-1-main.example.net"
+
+
+def test_a_short_answer_is_asked_again_per_location():
+    # The server answers one machine at most, whatever the limit: lab (2 machines) and yard (1) came back short.
+    client = FakeClient(summary_cap=1)
+    payload = fetch(plugin(), client, settings(fqdn_domain="viam.cloud"))
+    summaries = [c for c in client.calls if c[0] == "ListMachineSummaries"]
+    assert summaries == [("ListMachineSummaries", (), 100000), ("ListMachineSummaries", (LOC1,), 100),
+                         ("ListMachineSummaries", (LOC2,), 100)]
+    assert sorted(r["machine_name"] for r in payload["records"]) == ["arm-1", "rover-1", "rover-1"]
+    assert payload["warnings"] == ["location %s: ListMachineSummaries returned 1 of its 2 machines (the API has no "
+                                   "paging); the list may be incomplete" % LOC1]
+
+
+def test_a_full_answer_is_asked_again_with_a_larger_limit(monkeypatch):
+    import ansible_collections.viam.cloud.plugins.inventory.viam as viam_plugin
+    monkeypatch.setattr(viam_plugin, "SUMMARY_PAGE", 1)
+    monkeypatch.setattr(viam_plugin, "OPEN_LIMIT", 1)
+    client = FakeClient()
+    client.list_locations = lambda organization_id, resource=None: app_pb2.ListLocationsResponse(locations=[
+        app_pb2.Location(id=LOC1, name="lab", robot_count=0), app_pb2.Location(id=LOC2, name="yard", robot_count=0)])
+    payload = fetch(plugin(), client, settings(fqdn_domain="viam.cloud"))  # robot counts say 0: limit 1, answer full
+    summaries = [c for c in client.calls if c[0] == "ListMachineSummaries"]
+    assert summaries[0] == ("ListMachineSummaries", (), 1)
+    assert ("ListMachineSummaries", (LOC1,), 1) in summaries and ("ListMachineSummaries", (LOC1,), 4) in summaries
+    assert len(payload["records"]) == 4 and payload["warnings"] == []
+
+
+def test_a_complete_answer_is_one_call():
+    client = FakeClient()
+    fetch(plugin(), client, settings(fqdn_domain="viam.cloud"))
+    assert [c for c in client.calls if c[0] == "ListMachineSummaries"] == [("ListMachineSummaries", (), 100000)]
+
+
+def test_a_refused_limit_is_asked_again_with_the_counts():
+    client = FakeClient()
+    answer = client.list_machine_summaries
+
+    def refuse_big(organization_id, limit, **kwargs):
+        if limit > 1000:
+            client.calls.append(("refused", limit))
+            raise ViamError(code="INVALID_ARGUMENT", rpc="ListMachineSummaries", details="limit too large")
+        return answer(organization_id, limit, **kwargs)
+
+    client.list_machine_summaries = refuse_big
+    payload = fetch(plugin(), client, settings(fqdn_domain="viam.cloud"))
+    assert ("refused", 100000) in client.calls and ("ListMachineSummaries", (), 100) in client.calls
+    assert len(payload["records"]) == 4
+
+
+def test_location_scope_is_sent_to_the_api():
+    client = FakeClient()
+    payload = fetch(plugin(), client, settings(locations=["lab"], include_sub_locations=True, fqdn_domain="x.y"))
+    assert client.calls[1] == ("ListMachineSummaries", (LOC1, LOC3), 100)
+    assert set(r["location_id"] for r in payload["records"]) == {LOC1}
+
+
+def test_unknown_location_fails_with_what_the_key_sees():
+    with pytest.raises(AnsibleError, match=r"unknown location 'nowhere'.*lab \(aaaaaaaaa1\)"):
+        fetch(plugin(), FakeClient(), settings(locations=["nowhere"]))
+    with pytest.raises(AnsibleError, match=r"unknown location 'zzzzzzzzz9'"):
+        fetch(plugin(), FakeClient(), settings(locations=["zzzzzzzzz9"]))
+
+
+def test_a_denied_location_is_a_warning_or_with_strict_permissions_a_failure():
+    client = FakeClient(denied=["zzzzzzzzz9"])
+    payload = fetch(plugin(), client, settings(locations=["yard", "zzzzzzzzz9"], fqdn_domain="viam.cloud"))
+    assert payload["warnings"] == ["location zzzzzzzzz9: the API key may not read it, so its parts are left out"]
+    assert set(r["location_id"] for r in payload["records"]) == {LOC2}
+    with pytest.raises(AnsibleError, match="strict_permissions"):
+        fetch(plugin(), FakeClient(denied=["zzzzzzzzz9"]), settings(locations=["zzzzzzzzz9"], strict_permissions=True))
+
+
+def test_unknown_organization_fails_clearly():
+    with pytest.raises(AnsibleError, match=r"unknown organization 'nope'.*The API key sees: acme \(%s\)" % ORG):
+        fetch(plugin(), FakeClient(), settings(organization_ids=[ORG, "nope"]))
+
+
+def test_no_organization_means_every_visible_one():
+    client = FakeClient()
+    fetch(plugin(), client, settings(organization_ids=[], fqdn_domain="viam.cloud"))
+    assert client.calls[0] == ("ListOrganizations",)
+
+
+def test_secrets_only_when_asked():
+    client = FakeClient()
+    payload = fetch(plugin(), client, settings(include_secrets=True))
+    recs = by_part(payload["records"])
+    assert recs["rover-1-main"]["secret"] == "s-id-rover-1-main"
+    payload = fetch(plugin(), FakeClient(), settings())
+    assert not any("secret" in r for r in payload["records"])
+
+
+def test_populate_hosts_groups_and_nesting():
+    payload = fetch(plugin(), FakeClient(), settings(fqdn_domain="viam.cloud"))
+    payload["locations"].append({"id": "ffffffffff", "name": "lab", "parent_location_id": ""})
+    module = plugin(ansible_host=["public_ip_address"])
+    module._populate(payload, settings())
+    data = module.inventory
+    assert sorted(data.hosts) == sorted(r["fqdn"] for r in payload["records"])
+    host = data.get_host("rover-1-main.aaaaaaaaa1.viam.cloud")
+    assert host.vars["viam_machine_name"] == "rover-1" and host.vars["ansible_host"] == "203.0.113.1"
+    groups = dict((g, sorted(h.name for h in data.groups[g].get_hosts())) for g in data.groups)
+    assert groups["viam"] == sorted(data.hosts)
+    assert groups["viam_location_yard"] == ["arm-1-main.bbbbbbbbb2.viam.cloud"]
+    assert groups["viam_fragment_kit_0b1c"] == ["rover-1-p1.aaaaaaaaa1.viam.cloud"]
+    assert len(groups["viam_online"]) == 2 and len(groups["viam_offline"]) == 2
+
+
+def test_populate_nests_sub_location_groups():
+    payload = {"records": [dict(r, location_id=LOC3, location_name="lab annex") for r in records()][:1],
+               "locations": [{"id": LOC1, "name": "lab", "parent_location_id": ""},
+                             {"id": LOC3, "name": "lab annex", "parent_location_id": LOC1}]}
+    module = plugin()
+    module._populate(payload, settings())
+    assert [g.name for g in module.inventory.groups["viam_location_lab"].child_groups] == ["viam_location_lab_annex"]
+
+
+def test_populate_applies_client_side_filters():
+    payload = fetch(plugin(), FakeClient(), settings(fqdn_domain="viam.cloud"))
+    module = plugin(main_part_only=True, hostnames=["name"], default_groups=False, group="")
+    module._populate(payload, settings())
+    assert sorted(module.inventory.hosts) == ["arm-1-main", "rover-1-main", "rover-2-main"]
+    assert set(module.inventory.groups) == {"all", "ungrouped"}
+
+
+def test_metadata_is_read_concurrently_within_the_bound():
+    client = FakeClient()
+    module = plugin()
+    payload = fetch(module, client, settings(metadata=True, max_concurrency=2, fqdn_domain="viam.cloud"))
+    assert client.max_in_flight == 2 and module.max_in_flight == 2
+    rec = by_part(payload["records"])["rover-1-p1"]
+    assert rec["part_metadata"] == {"of": "id-rover-1-p1"} and rec["machine_metadata"] == {"of": "m-rover-1"}
+    assert rec["location_metadata"] == {"of": LOC1} and rec["organization_metadata"] == {"of": ORG}
+    kinds = [c[0] for c in client.calls]
+    assert kinds.count("GetRobotPartMetadata") == 4 and kinds.count("GetRobotMetadata") == 3
+    assert kinds.count("GetLocationMetadata") == 2 and kinds.count("GetOrganizationMetadata") == 1
+
+
+def test_denied_metadata_is_a_warning():
+    client = FakeClient(denied=[ORG])
+    payload = fetch(plugin(), client, settings(metadata=True, fqdn_domain="viam.cloud"))
+    assert payload["warnings"] == ["the API key may not read the metadata of 1 organization(s): left empty"]
+    assert all(r["organization_metadata"] == {} for r in payload["records"])
+    with pytest.raises(AnsibleError, match="strict_permissions"):
+        fetch(plugin(), FakeClient(denied=[ORG]), settings(metadata=True, strict_permissions=True))
+
+
+def test_nested_concurrency_does_not_deadlock_with_one_slot():
+    # two organizations' listings in threads, each asking again per location in threads, one call at a time
+    client = FakeClient(summary_cap=1)
+    module = plugin()
+    payload = fetch(module, client, settings(organization_ids=[ORG, ORG], max_concurrency=1, fqdn_domain="viam.cloud"))
+    assert module.max_in_flight == 1
+    assert len(payload["records"]) == 3
