@@ -187,3 +187,14 @@ def spec_key(spec: t.Mapping[str, t.Any], resource_id: str) -> Key:
     """The key of a user's {role, resource_type, resource} once its resource is resolved to an ID."""
     check_role(spec.get("role"), spec.get("resource_type"))
     return (spec["resource_type"], resource_id, spec["role"])
+
+
+def conflicts(keys: t.Iterable[Key]) -> t.List[t.Tuple[str, str, t.List[str]]]:
+    """[(resource_type, resource_id, [roles])] for each resource given more than one role; sorted.
+
+    An organization invite holds one authorization per resource (notes §3 Invites).
+    """
+    roles: t.Dict[t.Tuple[str, str], t.Set[str]] = {}
+    for resource_type, resource_id, role in keys:
+        roles.setdefault((resource_type, resource_id), set()).add(role)
+    return [(rt, rid, sorted(rs)) for (rt, rid), rs in sorted(roles.items()) if len(rs) > 1]

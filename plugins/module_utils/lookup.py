@@ -330,3 +330,42 @@ def require_identity(client, organization_id: str, identity_id: str, email: t.Op
             ": their invite is still pending" if invited else "; invite them first"))
     raise NotFound("identity %r is neither an API key nor a member of organization %r"
                    % (identity_id, organization_id))
+
+
+# An email address: the usual local part, "@", a domain of dot-separated labels with at least one dot
+# (notes §3 Organizations: a bad email is an error). Checked before any call.
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def require_email(value: t.Any, option: str = "email") -> str:
+    """The address, stripped; ResourceLookupError when it is not an email address."""
+    if not isinstance(value, str) or not value.strip():
+        raise ResourceLookupError("%s must be an email address, got %r" % (option, value))
+    email = value.strip()
+    if not EMAIL_RE.match(email):
+        raise ResourceLookupError("%s %r is not a valid email address" % (option, email))
+    return email
+
+
+def same_email(first: str, second: str) -> bool:
+    """Email addresses compare without case (the API stores them lowercase)."""
+    return (first or "").strip().lower() == (second or "").strip().lower()
+
+
+def find_member(members: t.Iterable[t.Any], email: t.Optional[str] = None, user_id: t.Optional[str] = None):
+    """The OrganizationMember (of ListOrganizationMembers' members) with this user ID or email; None otherwise."""
+    for member in members:
+        if user_id and member.user_id == user_id:
+            return member
+        if email and any(same_email(address, email) for address in member.emails):
+            return member
+    return None
+
+
+def find_invite(invites: t.Iterable[t.Any], email: str):
+    """The pending OrganizationInvite (of ListOrganizationMembers' invites) for this email; None otherwise."""
+    for invite in invites:
+        if same_email(invite.email, email):
+            return invite
+    return None
