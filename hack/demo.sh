@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: install the collection as a user would, start the local Viam app
 # emulator, run examples/provision_fleet.yml twice (the second run must change
-# nothing), show the PLAY RECAPs, stop everything it started.
+# nothing), show the fleet through the inventory plugin, show the PLAY RECAPs,
+# stop everything it started.
 #
 # TARGET=emulator (default) never touches a real organization, whatever VIAM_*
 # variables the shell has. TARGET=cloud runs against the real Viam app with
@@ -79,6 +80,9 @@ for run in first second; do
         | tee "${work}/${run}.log"
     recaps+=("$(grep -E '^localhost +:' "${work}/${run}.log")")
 done
+
+say "The fleet as an inventory: ansible-inventory -i examples/fleet.viam.yml --graph"
+ansible-inventory -i "${repo}/examples/fleet.viam.yml" --graph
 
 say "PLAY RECAP of both runs"
 printf 'first run:  %s\nsecond run: %s\n' "${recaps[0]}" "${recaps[1]}"
