@@ -369,3 +369,28 @@ def find_invite(invites: t.Iterable[t.Any], email: str):
         if same_email(invite.email, email):
             return invite
     return None
+
+
+def list_organization_modules(client, organization_id: str) -> list:
+    """The registry modules the organization owns (one ListModules call)."""
+    modules = client.list_modules(organization_id=organization_id,
+                                  resource="modules of organization %r" % organization_id).modules
+    return [m for m in modules if m.organization_id == organization_id]
+
+
+def find_module(client, organization_id: str, ref: str):
+    """A module the organization owns, by name or by module_id ("<namespace>:<name>" or "<org_id>:<name>")."""
+    for module in list_organization_modules(client, organization_id):
+        if ref in (module.name, module.module_id, "%s:%s" % (organization_id, module.name)):
+            return module
+    return None
+
+
+def module_view(module) -> dict:
+    """A registry Module as the modules return it: the visibility as a word (private, public, public_unlisted)."""
+    from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
+
+    data = message_to_dict(module)
+    data["visibility"] = {"VISIBILITY_PUBLIC": "public", "VISIBILITY_PUBLIC_UNLISTED": "public_unlisted"}.get(
+        data.get("visibility"), "private")
+    return data

@@ -38,7 +38,7 @@ options:
     type: str
   authorizations:
     description:
-      - The roles the key holds. Required to create a key, and it must not be empty.
+      - The roles the key holds. Required to create a key unless O(copy_from) is given, and it must not be empty.
       - Compared with the existing key's roles in any order. When omitted, the roles of an existing key are not
         checked.
       - Only an owner of a resource can give a key a role on it.
@@ -69,6 +69,14 @@ options:
         description:
           - Name or ID of the location of the machine named by O(authorizations[].resource).
         type: str
+  copy_from:
+    description:
+      - Name or ID of an existing key of the organization whose roles the key gets.
+      - A new key is made by copying that key's roles (CreateKeyFromExistingKeyAuthorizations), then named
+        O(name). An existing key is compared with the roles of O(copy_from), as with O(authorizations).
+      - Mutually exclusive with O(authorizations).
+    type: str
+    version_added: 0.2.0
   rotate:
     description:
       - Give the key a new secret (RotateKey). The key keeps its ID and roles; the old secret stops working.
@@ -139,6 +147,13 @@ EXAMPLES = r"""
         location: lab
   no_log: true
   register: rover_key
+
+- name: A second key with the same roles as the dashboard key
+  viam.cloud.viam_api_key:
+    name: dashboard-2
+    copy_from: dashboard
+  no_log: true
+  register: dashboard_2
 
 - name: Rotate the dashboard key's secret
   viam.cloud.viam_api_key:
@@ -230,11 +245,12 @@ class ApiKeyModule(ViamModule):
             resource=dict(type="str"),
             location=dict(type="str"),
         )),
+        copy_from=dict(type="str"),
         rotate=dict(type="bool", default=False),
         replace=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    module_kwargs = dict(required_one_of=[("name", "id")])
+    module_kwargs = dict(required_one_of=[("name", "id")], mutually_exclusive=[("authorizations", "copy_from")])
 
     def execute(self):
         name = self.validate_name("name", self.params["name"], required=False)
@@ -247,6 +263,10 @@ class ApiKeyModule(ViamModule):
         self.resources = RoleResources(self.client, organization_id)
         desired = self.desired_keys()
         entries = self.list_keys()
+        self.source = None
+        if self.params["copy_from"] is not None:
+            self.source = self.source_key(entries)
+            desired = key_set(self.view(self.source)["authorizations"])
         keys = [entry.api_key for entry in entries]
         if key_id:
             current = next((k for k in keys if k.id == key_id), None)
@@ -267,6 +287,18 @@ class ApiKeyModule(ViamModule):
     def list_keys(self):
         return list(self.client.list_keys(org_id=self.organization_id,
                                           resource="API keys of organization %r" % self.organization_id).api_keys)
+
+    def source_key(self, entries):
+        """The listing of the key named by copy_from, by ID or by name; fails when there is none."""
+        ref = self.validate_name("copy_from", self.params["copy_from"])
+        keys = [entry.api_key for entry in entries]
+        source = pick_one(keys, ref, "API key", "in organization %r" % self.organization_id)
+        if source is None:
+            self.fail("copy_from: API key %r not found in organization %r" % (ref, self.organization_id))
+        entry = next(e for e in entries if e.api_key.id == source.id)
+        if not entry.authorizations:
+            self.fail("copy_from: API key %r (id %s) has no roles to copy" % (source.name, source.id))
+        return entry
 
     def desired_keys(self):
         """The requested roles as a set of (resource_type, resource_id, role); None when not managed."""
@@ -325,7 +357,8 @@ class ApiKeyModule(ViamModule):
 
     def create(self, name, desired, known_ids):
         if desired is None:
-            self.fail("API key %r does not exist in organization %r: give its authorizations to create it"
+            self.fail("API key %r does not exist in organization %r: give its authorizations to create it "
+                      "(or copy_from)"
                       % (name, self.organization_id))
         data = dict(id="", name=name, created_on=None, authorizations=self.desired_view(desired))
         after = self.managed_view(data)
@@ -335,6 +368,19 @@ class ApiKeyModule(ViamModule):
         return self.result(True, before={}, after=after, api_key=self.returned(key_id, secret, data))
 
     def create_once(self, name, desired, known_ids):
+        if self.source is not None:
+            return self.copy_once(name)
+        return self.create_new(name, desired, known_ids)
+
+    def copy_once(self, name):
+        """CreateKeyFromExistingKeyAuthorizations, then RenameKey (the copy is named after the time) -> (id, secret)."""
+        source = self.source.api_key
+        response = self.client.create_key_from_existing_key_authorizations(
+            id=source.id, resource="API key %r (copy of %r)" % (name, source.name))
+        self.client.rename_key(id=response.id, name=name, resource="API key %s (copy of %r)" % (response.id, source.name))
+        return response.id, response.key
+
+    def create_new(self, name, desired, known_ids):
         """CreateKey -> (id, secret); if its answer was lost, find the new key and rotate it to learn a secret."""
         request = [build(role, resource_type, resource_id, organization_id=self.organization_id,
                          identity_type="api-key") for resource_type, resource_id, role in sorted(desired)]
