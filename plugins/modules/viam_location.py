@@ -20,6 +20,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - viam.cloud.viam
+  - viam.cloud.viam_metadata
 options:
   name:
     description:
@@ -42,6 +43,16 @@ options:
       - Region of the location's data, for example V(us-central).
       - When omitted, the region is not managed.
     type: str
+  shared_with:
+    description:
+      - IDs of the organizations, besides the one that owns the location, that the location is shared with.
+      - Organizations not listed lose their share; V([]) unshares the location from all of them.
+      - The owning (primary) organization may be listed; it always keeps the location.
+      - Sharing and unsharing need an owner role on both organizations; an organization the API key does not see
+        fails the task before anything is changed.
+      - When omitted, sharing is not managed.
+    type: list
+    elements: str
   return_secret:
     description:
       - Also return the location's secrets in RV(location.auth).
@@ -92,6 +103,18 @@ EXAMPLES = r"""
     name: lab-bench-2
     parent: ""
 
+- name: Tag a location, keeping its other metadata
+  viam.cloud.viam_location:
+    name: lab
+    metadata:
+      site_code: LAB-1
+
+- name: Share a location with a partner organization (and with no other)
+  viam.cloud.viam_location:
+    name: lab
+    shared_with:
+      - 7d2c4a1e-3b5f-4e6a-9c8d-1f2e3d4c5b6a
+
 - name: Delete a location (fails, and changes nothing, while it still has machines)
   viam.cloud.viam_location:
     name: old-site
@@ -137,11 +160,18 @@ location:
       description: The location's secrets.
       type: dict
       returned: when O(return_secret=true)
+    metadata:
+      description: The location's user-defined metadata after the task.
+      type: dict
+      returned: when O(metadata) is given
+      sample: {"site_code": "LAB-1"}
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import find_location, pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
+    METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
 
@@ -157,12 +187,65 @@ class LocationModule(ViamModule):
         id=dict(type="str"),
         parent=dict(type="str"),
         region=dict(type="str"),
+        shared_with=dict(type="list", elements="str"),
         return_secret=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
+        **METADATA_ARGUMENT_SPEC
     )
     module_kwargs = dict(required_one_of=[("name", "id")])
 
     def execute(self):
+        check_metadata_option(self)
+        self.check_shared_with()
+        result = self.execute_location()
+        self.sync_sharing(result)
+        return sync_metadata(self, result, "location", "location")
+
+    def check_shared_with(self):
+        """shared_with names organizations the API key sees, or the task fails before any write."""
+        wanted = self.params["shared_with"]
+        if wanted is None or self.params["state"] == "absent":
+            return
+        if any(not org or not org.strip() for org in wanted):
+            self.fail("shared_with must not contain empty organization IDs")
+        visible = set(o.id for o in self.client.list_organizations(resource="organizations of the API key").organizations)
+        unknown = sorted(set(wanted) - visible - set([self.organization_id]))
+        if unknown:
+            self.fail("shared_with names organization(s) the API key does not see: %s; sharing a location needs "
+                      "an owner role on both organizations" % ", ".join(unknown))
+
+    def sync_sharing(self, result):
+        """Share with the organizations of shared_with and unshare the others (not the primary one)."""
+        location = result.get("location")
+        if self.params["shared_with"] is None or not location:
+            return
+        entries = location.get("organizations") or []
+        primary = next((o["organization_id"] for o in entries if o.get("primary")), self.organization_id)
+        current = sorted(o["organization_id"] for o in entries if not o.get("primary"))
+        desired = sorted(set(self.params["shared_with"]) - set([primary]))
+        add = [org for org in desired if org not in current]
+        remove = [org for org in current if org not in desired]
+        diff = result.get("diff")
+        if diff is not None:
+            if diff.get("before"):
+                diff["before"]["shared_with"] = current
+            diff["after"]["shared_with"] = desired
+        if not add and not remove:
+            return
+        result["changed"] = True
+        label = "location %r" % location.get("name", "")
+        if self.check_mode or not location.get("id"):
+            location["organizations"] = [dict(organization_id=primary, primary=True)] + [
+                dict(organization_id=org, primary=False) for org in desired]
+            return
+        for org in add:
+            self.client.share_location(location_id=location["id"], organization_id=org, resource=label)
+        for org in remove:
+            self.client.unshare_location(location_id=location["id"], organization_id=org, resource=label)
+        updated = self.client.get_location(location_id=location["id"], resource=label).location
+        location["organizations"] = message_to_dict(updated).get("organizations", [])
+
+    def execute_location(self):
         name = self.validate_name("name", self.params["name"], required=False)
         organization_id = self.organization_id
         locations = list(self.client.list_locations(

@@ -36,6 +36,12 @@ options:
       - Also return each location's secrets in C(auth). Set C(no_log=true) on the task when you use this.
     type: bool
     default: false
+  metadata:
+    description:
+      - Also return each location's user-defined metadata in C(metadata).
+      - Costs one call per location.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -61,7 +67,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 locations:
-  description: The matching locations, as M(viam.cloud.viam_location) returns one.
+  description:
+    - The matching locations, as M(viam.cloud.viam_location) returns one.
+    - With O(metadata=true), each has its user-defined metadata in C(metadata).
   returned: always
   type: list
   elements: dict
@@ -75,6 +83,7 @@ locations:
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.metadata import read_metadata
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
 
@@ -84,6 +93,7 @@ class LocationInfoModule(ViamModule):
         id=dict(type="str"),
         parent=dict(type="str"),
         return_secret=dict(type="bool", default=False),
+        metadata=dict(type="bool", default=False),
     )
 
     def execute(self):
@@ -109,6 +119,8 @@ class LocationInfoModule(ViamModule):
             item = message_to_dict(location)
             if not self.params["return_secret"]:
                 item.pop("auth", None)
+            if self.params["metadata"]:
+                item["metadata"] = read_metadata(self.client, "location", location.id, location.name)
             returned.append(item)
         return self.result(False, locations=returned)
 

@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - viam.cloud.viam
+  - viam.cloud.viam_metadata
 options:
   name:
     description:
@@ -93,6 +94,15 @@ EXAMPLES = r"""
     id: 6f0e5c1a-8d4b-4c1e-9f3a-2b7d9e4a1c55
     location: warehouse
 
+- name: Label a machine, replacing all its metadata
+  viam.cloud.viam_robot:
+    name: rover-7
+    location: lab
+    metadata:
+      owner: field-team
+      serial: 1042
+    metadata_mode: replace
+
 - name: Delete a machine and its parts
   viam.cloud.viam_robot:
     name: rover-8
@@ -134,6 +144,11 @@ robot:
       description: Seconds since the machine was last online.
       type: int
       sample: 0
+    metadata:
+      description: The machine's user-defined metadata after the task.
+      type: dict
+      returned: when O(metadata) is given
+      sample: {"owner": "field-team", "serial": 1042}
     parts:
       description:
         - The machine's parts, as M(viam.cloud.viam_robot_part) returns one, without C(secret) and C(secrets)
@@ -156,6 +171,8 @@ from ansible_collections.viam.cloud.plugins.module_utils.convert import message_
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
     find_robot, find_robot_in_organization, get_robot_by_id, is_uuid, pick_one, require_location)
+from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
+    METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
 PART_SECRETS = ("secret", "secrets")
@@ -182,10 +199,15 @@ class RobotModule(ViamModule):
         location=dict(type="str"),
         return_secret=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
+        **METADATA_ARGUMENT_SPEC
     )
     module_kwargs = dict(required_one_of=[("name", "id")])
 
     def execute(self):
+        check_metadata_option(self)
+        return sync_metadata(self, self.execute_robot(), "robot", "robot")
+
+    def execute_robot(self):
         name = self.validate_name("name", self.params["name"], required=False)
         location_ref = self.params["location"]
         if location_ref is not None and not location_ref.strip():

@@ -44,6 +44,12 @@ options:
       - With O(parts=true), also return each part's secrets. Set C(no_log) to V(true) on the task when you use this.
     type: bool
     default: false
+  metadata:
+    description:
+      - Also return each machine's user-defined metadata in C(metadata), and with O(parts=true), each part's.
+      - Costs one call per machine and part.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -80,7 +86,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 robots:
-  description: The matching machines, as M(viam.cloud.viam_robot) returns one (C(parts) only with O(parts=true)).
+  description:
+    - The matching machines, as M(viam.cloud.viam_robot) returns one (C(parts) only with O(parts=true)).
+    - With O(metadata=true), each machine and part has its user-defined metadata in C(metadata).
   returned: always
   type: list
   elements: dict
@@ -94,6 +102,7 @@ robots:
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import get_robot_by_id, require_location
+from ansible_collections.viam.cloud.plugins.module_utils.metadata import read_metadata
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
 PART_SECRETS = ("secret", "secrets")
@@ -106,6 +115,7 @@ class RobotInfoModule(ViamModule):
         id=dict(type="str"),
         parts=dict(type="bool", default=False),
         return_secret=dict(type="bool", default=False),
+        metadata=dict(type="bool", default=False),
     )
 
     def execute(self):
@@ -132,6 +142,8 @@ class RobotInfoModule(ViamModule):
 
     def returned(self, robot):
         result = message_to_dict(robot)
+        if self.params["metadata"]:
+            result["metadata"] = read_metadata(self.client, "robot", robot.id, robot.name)
         if self.params["parts"]:
             parts = self.client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts
             result["parts"] = []
@@ -141,6 +153,8 @@ class RobotInfoModule(ViamModule):
                 if not self.params["return_secret"]:
                     for key in PART_SECRETS:
                         item.pop(key, None)
+                if self.params["metadata"]:
+                    item["metadata"] = read_metadata(self.client, "part", part.id, part.name)
                 result["parts"].append(item)
         return result
 

@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - viam.cloud.viam
+  - viam.cloud.viam_metadata
 options:
   name:
     description:
@@ -179,6 +180,16 @@ EXAMPLES = r"""
   no_log: true
   register: main_part
 
+- name: Label a part, replacing all its metadata
+  viam.cloud.viam_robot_part:
+    name: rover-7-main
+    robot: rover-7
+    location: lab
+    metadata:
+      owner: field-team
+      serial: 1042
+    metadata_mode: replace
+
 - name: Delete a sub-part
   viam.cloud.viam_robot_part:
     robot: rover-7
@@ -243,6 +254,11 @@ part:
       description: Whether the part is online.
       type: str
       sample: ONLINE_STATE_OFFLINE
+    metadata:
+      description: The part's user-defined metadata after the task.
+      type: dict
+      returned: when O(metadata) is given
+      sample: {"owner": "field-team", "serial": 1042}
     secret:
       description: The part's newest secret (deprecated by Viam in favour of RV(part.secrets)).
       type: str
@@ -264,6 +280,8 @@ from ansible_collections.viam.cloud.plugins.module_utils.convert import message_
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
     find_part, get_part_by_id, is_uuid, part_name_taken, require_fragments, resolve_robot)
+from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
+    METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, check_config, config_changes, configs_equal, desired_config, normalize, parse_config_json, part_view)
@@ -289,12 +307,17 @@ class RobotPartModule(ViamModule):
         last_known_update=dict(type="str", no_log=False),
         return_secret=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
+        **METADATA_ARGUMENT_SPEC
     )
     module_kwargs = dict(required_one_of=[("name", "id")])
 
     # ------------------------------------------------------------ reading
 
     def execute(self):
+        check_metadata_option(self)
+        return sync_metadata(self, self.execute_part(), "part", "part")
+
+    def execute_part(self):
         self.validate_name("name", self.params["name"], required=False)
         for option in ("robot", "location", "id"):
             value = self.params[option]
