@@ -41,12 +41,35 @@ options:
       - Also return each part's secrets (C(secret) and C(secrets)). Set C(no_log) to V(true) on the task when you use this.
     type: bool
     default: false
+  history:
+    description:
+      - Also return each part's history (C(GetRobotPartHistory)) in the RV(parts[].history) key, newest first.
+    type: bool
+    default: false
+  history_limit:
+    description:
+      - How many history entries to return per part at most, read page after page. V(0) returns them all.
+    type: int
+    default: 100
+  config_dest:
+    description:
+      - Path of a file on the host the module runs on (usually the controller) to write the part's config to,
+        as JSON (keys sorted). Exactly one part must match.
+      - The file is written only when its content differs (the task is then changed) and always has mode C(0600),
+        since a config may hold credentials. Its directory must exist.
+    type: path
+  config_indent:
+    description:
+      - Indentation of the JSON written to O(config_dest), in spaces. The Viam SDK uses V(4) too.
+    type: int
+    default: 4
 attributes:
   check_mode:
     support: full
-    details: The module only reads.
+    details: The module reads; O(config_dest) is not written in check mode, and the task says whether it would be.
   diff_mode:
-    support: none
+    support: full
+    details: Shows the change to the O(config_dest) file.
   platform:
     support: full
     platforms: all
@@ -73,6 +96,23 @@ EXAMPLES = r"""
     return_secret: true
   no_log: true
   register: device_part
+
+- name: Who changed the main part's config, and when
+  viam.cloud.viam_robot_part_info:
+    robot: rover-7
+    location: lab
+    name: rover-7-main
+    history: true
+    history_limit: 10
+  register: rover_history
+
+- name: Keep a copy of the config on the controller
+  viam.cloud.viam_robot_part_info:
+    robot: rover-7
+    location: lab
+    name: rover-7-main
+    config_dest: "{{ playbook_dir }}/backup/rover-7-main.json"
+    config_indent: 2
 """
 
 RETURN = r"""
@@ -91,6 +131,19 @@ parts:
         M(viam.cloud.viam_robot_part) to guard a later write.
       type: str
       sample: "2026-11-25T15:13:20.123456Z"
+    history:
+      description:
+        - The part's changes, newest first; each has the part as it was before the change (C(old), without its
+          secrets unless O(return_secret)), when it was changed (C(when)), and who did it (C(edited_by)).
+      returned: when O(history=true)
+      type: list
+      elements: dict
+      sample:
+        - part: 0d7a4c1e-2f3b-4d5e-8a9b-1c2d3e4f5a6b
+          robot: 6f0e5c1a-8d4b-4c1e-9f3a-2b7d9e4a1c55
+          when: "2026-11-25T15:13:20.123456Z"
+          old: {"name": "rover-7-main", "robot_config": {}}
+          edited_by: {"type": "api-key", "value": "a1b2c3d4-1111-2222-3333-444455556666", "is_deactivated": false}
   sample:
     - id: 0d7a4c1e-2f3b-4d5e-8a9b-1c2d3e4f5a6b
       name: rover-7-main
@@ -99,12 +152,27 @@ parts:
       location_id: ab1c2d3e45
       fqdn: rover-7-main.ab1c2d3e45.viam.cloud
       config: {}
+config_dest:
+  description: The absolute path of O(config_dest).
+  returned: when O(config_dest) is given
+  type: str
+  sample: /home/ops/backup/rover-7-main.json
 """
+
+import json
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import get_part_by_id, resolve_robot
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import ConfigError, parse_config_json
+from ansible_collections.viam.cloud.plugins.module_utils.part_logs import (
+    LogsInputError,
+    check_dest,
+    fetch_pages,
+    write_file,
+)
+
+HISTORY_PAGE = 100
 
 PART_SECRETS = ("secret", "secrets")
 
@@ -116,6 +184,10 @@ class RobotPartInfoModule(ViamModule):
         name=dict(type="str"),
         id=dict(type="str"),
         return_secret=dict(type="bool", default=False),
+        history=dict(type="bool", default=False),
+        history_limit=dict(type="int", default=100),
+        config_dest=dict(type="path"),
+        config_indent=dict(type="int", default=4),
     )
     module_kwargs = dict(required_one_of=[("robot", "id")])
 
@@ -124,6 +196,16 @@ class RobotPartInfoModule(ViamModule):
             value = self.params[option]
             if value is not None and not value.strip():
                 self.fail("%s must not be empty" % option)
+        if self.params["history_limit"] < 0:
+            self.fail("history_limit must be 0 (every entry) or more, got %d" % self.params["history_limit"])
+        if self.params["config_indent"] < 0:
+            self.fail("config_indent must be 0 or more, got %d" % self.params["config_indent"])
+        dest = None
+        if self.params["config_dest"] is not None:
+            try:
+                dest = check_dest(self.params["config_dest"], "config_dest")
+            except LogsInputError as exc:
+                self.fail(str(exc))
         robot = None
         if self.params["robot"]:
             robot, _location = resolve_robot(self.client, self.organization_id, self.params["robot"],
@@ -142,7 +224,18 @@ class RobotPartInfoModule(ViamModule):
                          if self.params["name"] is None or p.name == self.params["name"]]
         if self.params["name"] is not None:
             responses = [r for r in responses if r.part.name == self.params["name"]]
-        return self.result(False, parts=[self.returned(r) for r in responses])
+        parts = [self.returned(r) for r in responses]
+        if dest is None:
+            return self.result(False, parts=parts)
+        if len(parts) != 1:
+            self.fail("config_dest needs exactly one part, but %d match: give name or id" % len(parts),
+                      parts=[dict(id=p["id"], name=p["name"]) for p in parts])
+        content = json.dumps(parts[0]["config"], indent=self.params["config_indent"], sort_keys=True) + "\n"
+        changed, diff = write_file(self.module, dest, content)
+        result = self.result(changed, parts=parts, config_dest=dest)
+        if self.module._diff:
+            result["diff"] = diff
+        return result
 
     def returned(self, response):
         result = message_to_dict(response.part)
@@ -154,7 +247,32 @@ class RobotPartInfoModule(ViamModule):
             result["config"] = parse_config_json(response.config_json)
         except ConfigError as exc:
             self.fail("part %r: %s" % (response.part.name, exc))
+        if self.params["history"]:
+            result["history"] = [self.history_entry(e) for e in self.history(response.part)]
         return result
+
+    def history(self, part):
+        """GetRobotPartHistory, page after page, up to history_limit entries (0 = all)."""
+        limit = self.params["history_limit"]
+        size = min(limit, HISTORY_PAGE) if limit else HISTORY_PAGE
+
+        def fetch(token):
+            fields = dict(id=part.id, page_limit=size)
+            if token:
+                fields["page_token"] = token
+            response = self.client.get_robot_part_history(resource="history of part %r" % part.name, **fields)
+            return list(response.history), response.next_page_token
+
+        return fetch_pages(fetch, limit)
+
+    def history_entry(self, entry):
+        data = message_to_dict(entry)
+        old = data.get("old") or {}
+        old.pop("robot_config_json", None)
+        if not self.params["return_secret"]:
+            for key in PART_SECRETS:
+                old.pop(key, None)
+        return data
 
 
 def main():
