@@ -93,6 +93,23 @@ class ViamModule:
             self.fail("%s is %d characters long; at most %d are allowed" % (option, len(value), MAX_NAME_LENGTH))
         return value
 
+    def create_or_find(self, create: t.Callable[[], t.Any], find_existing: t.Callable[[], t.Any]) -> t.Any:
+        """create(); if its answer was lost (maybe_applied), what it made may exist: find_existing() before failing.
+
+        The client never sends a creating call twice, so a lost answer leaves the
+        module to decide; looking the resource up by name is what keeps a flaky
+        network from turning into a duplicate or a false failure.
+        """
+        try:
+            return create()
+        except ViamError as err:
+            if not err.maybe_applied:
+                raise
+            found = find_existing()
+            if found is None:
+                raise
+            return found
+
     def execute(self) -> t.Dict[str, t.Any]:
         raise NotImplementedError
 

@@ -297,16 +297,10 @@ class FragmentModule(ViamModule):
         request = dict(organization_id=self.organization_id, name=name, visibility=VISIBILITIES[visibility])
         if config:
             request["config"] = config
-        try:
-            return self.client.create_fragment(resource="fragment %r" % name, **request).fragment
-        except ViamError as err:
-            if not err.maybe_applied:
-                raise
-            found = pick_one(list_owned_fragments(self.client, self.organization_id), name, "fragment",
-                             "in organization %r" % self.organization_id)
-            if found is None:
-                raise
-            return found
+        return self.create_or_find(
+            lambda: self.client.create_fragment(resource="fragment %r" % name, **request).fragment,
+            lambda: pick_one(list_owned_fragments(self.client, self.organization_id), name, "fragment",
+                             "in organization %r" % self.organization_id))
 
     def update(self, current, config, owned):
         data = fragment_view(current)

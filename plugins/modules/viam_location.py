@@ -168,7 +168,6 @@ location:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import find_location, pick_one
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
@@ -340,15 +339,9 @@ class LocationModule(ViamModule):
         request = dict(organization_id=self.organization_id, name=name)
         if parent_id:
             request["parent_location_id"] = parent_id
-        try:
-            return self.client.create_location(resource="location %r" % name, **request).location
-        except ViamError as err:
-            if not err.maybe_applied:
-                raise
-            found = find_location(self.client, self.organization_id, name)
-            if found is None:
-                raise
-            return found
+        return self.create_or_find(
+            lambda: self.client.create_location(resource="location %r" % name, **request).location,
+            lambda: find_location(self.client, self.organization_id, name))
 
 
 def main():

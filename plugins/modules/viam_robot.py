@@ -168,7 +168,6 @@ robot:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
     find_robot, find_robot_in_organization, get_robot_by_id, is_uuid, pick_one, require_location)
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
@@ -289,15 +288,9 @@ class RobotModule(ViamModule):
 
     def create_once(self, name, location):
         """NewRobot; if its answer was lost, the machine may exist: look again before failing."""
-        try:
-            return self.client.new_robot(name=name, location=location.id, resource="machine %r" % name).id
-        except ViamError as err:
-            if not err.maybe_applied:
-                raise
-            found = find_robot(self.client, location.id, name, location.name)
-            if found is None:
-                raise
-            return found.id
+        return self.create_or_find(
+            lambda: self.client.new_robot(name=name, location=location.id, resource="machine %r" % name).id,
+            lambda: getattr(find_robot(self.client, location.id, name, location.name), "id", None))
 
 
 def main():

@@ -532,16 +532,10 @@ class RobotPartModule(ViamModule):
 
     def create_once(self, name, robot):
         """NewRobotPart; if its answer was lost, the part may exist: look again before failing."""
-        try:
-            return self.client.new_robot_part(robot_id=robot.id, part_name=name, resource="part %r of %s"
-                                              % (name, self.robot_label)).part_id
-        except ViamError as err:
-            if not err.maybe_applied:
-                raise
-            found = find_part(self.client, robot.id, name, robot.name)
-            if found is None:
-                raise
-            return found.id
+        return self.create_or_find(
+            lambda: self.client.new_robot_part(robot_id=robot.id, part_name=name,
+                                               resource="part %r of %s" % (name, self.robot_label)).part_id,
+            lambda: getattr(find_part(self.client, robot.id, name, robot.name), "id", None))
 
 
 def main():

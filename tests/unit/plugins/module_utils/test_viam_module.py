@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ViamModule.create_or_find: a create whose answer was lost is looked up, never repeated."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+
+
+def lost_answer():
+    raise ViamError(code="UNAVAILABLE", rpc="NewRobot", maybe_applied=True)
+
+
+def refused():
+    raise ViamError(code="ALREADY_EXISTS", rpc="NewRobot")
+
+
+def create_or_find(create, find_existing):
+    # The method needs nothing of the instance: call it without building an AnsibleModule.
+    return ViamModule.create_or_find(None, create, find_existing)
+
+
+def test_a_create_that_answers_is_returned_without_a_lookup():
+    looked = []
+    assert create_or_find(lambda: "new-id", lambda: looked.append(1)) == "new-id"
+    assert not looked
+
+
+def test_a_lost_answer_is_resolved_by_finding_what_was_made():
+    assert create_or_find(lost_answer, lambda: "found-id") == "found-id"
+
+
+def test_a_lost_answer_with_nothing_found_raises_the_original_error():
+    with pytest.raises(ViamError) as raised:
+        create_or_find(lost_answer, lambda: None)
+    assert raised.value.maybe_applied and raised.value.code == "UNAVAILABLE"
+
+
+def test_a_clear_refusal_is_not_papered_over_by_a_lookup():
+    looked = []
+    with pytest.raises(ViamError) as raised:
+        create_or_find(refused, lambda: looked.append(1) or "found-id")
+    assert raised.value.code == "ALREADY_EXISTS"
+    assert not looked
