@@ -1,11 +1,14 @@
 """Compile proto/**/*.proto into plugins/module_utils/proto/**/*_pb2.py (`make proto`).
 
-Two rewrites make the output usable inside an Ansible collection:
+Three rewrites make the output usable inside an Ansible collection, and cheap to import:
 - imports between generated files become collection-absolute
   (`from common.v1 import common_pb2` would not resolve inside AnsiballZ);
 - descriptors register in the collection's private pool (viam_pool.POOL), not
   protobuf's default one, because viam-sdk defines the same symbols and both
-  must load in one process (our inventory runs beside code that imports it).
+  must load in one process (our inventory runs beside code that imports it);
+- with protobuf's C descriptors (upb), message classes are made on first use
+  (viam_pool.lazy_members), not all ~200 at import: every module task imports
+  this code, from a zip, with no .pyc cache (see lazy() and docs/performance.md).
 
 grpcio-tools is pinned (requirements-dev.txt): newer ones emit gencode that
 refuses to import under the protobuf viam-sdk pins (see TOOLCHAIN.md).
@@ -68,7 +71,52 @@ def rewrite(text: str, module_path: str) -> str:
         raise SystemExit("%s: expected one AddSerializedFile call, found %d" % (module_path, count))
     text = re.sub(r"(BuildTopDescriptorsAndMessages\(DESCRIPTOR, )'[\w.]+'",
                   r"\1'%s.%s'" % (PACKAGE, module_path), text)
-    return guarded(text)
+    return guarded(lazy(text))
+
+
+LAZY = """if _descriptor._USE_C_DESCRIPTORS:
+  # Classes, enums and descriptor globals are made on first use (viam_pool.lazy_members):
+  # a task needs a few of them, and making all of them at import costs every task.
+  __getattr__ = _lazy_members(DESCRIPTOR, %s, _globals)
+else:
+  %s
+  %s
+"""
+OFFSETS_LINE_LENGTH = 130  # characters of one line of the offsets string (pep8: 160 in all)
+
+
+def lazy(text: str) -> str:
+    """protoc's eager build of every class at import, made lazy for protobuf's C descriptors (upb).
+
+    The pure-Python descriptors keep protoc's eager build; their ``_serialized_start``/``_end``
+    assignments (one statement per descriptor) become one string that
+    viam_pool.set_serialized_offsets applies, which costs nothing to compile.
+    """
+    text = text.replace(
+        "from %s.viam_pool import POOL as _viam_pool\n" % PACKAGE,
+        "from %s.viam_pool import POOL as _viam_pool\n"
+        "from %s.viam_pool import lazy_members as _lazy_members\n"
+        "from %s.viam_pool import set_serialized_offsets as _set_serialized_offsets\n" % (PACKAGE, PACKAGE, PACKAGE))
+    build = re.search(r"^(_builder\.BuildMessageAndEnumDescriptors\(DESCRIPTOR, _globals\))\n"
+                      r"(_builder\.BuildTopDescriptorsAndMessages\(DESCRIPTOR, ('[\w.]+'), _globals\))\n", text, flags=re.M)
+    if build is None:
+        raise SystemExit("protoc's output has no _builder.Build* calls where expected")
+    text = text[:build.start()] + LAZY % (build.group(3), build.group(1), build.group(2)) + text[build.end():]
+    offsets = re.findall(r"^  _globals\['(\w+)'\]\._serialized_start=(\d+)\n  _globals\['\1'\]\._serialized_end=(\d+)\n",
+                         text, flags=re.M)
+    text = re.sub(r"^  _globals\['\w+'\]\._serialized_(?:start|end)=\d+\n", "", text, flags=re.M)
+    if offsets:
+        lines = [""]
+        for entry in ("%s %s %s " % o for o in offsets):
+            if lines[-1] and len(lines[-1]) + len(entry) > OFFSETS_LINE_LENGTH:
+                lines.append("")
+            lines[-1] += entry
+        call = "  _set_serialized_offsets(_globals, (\n%s\n  ))\n" % "\n".join("        %r" % line for line in lines)
+        marker = "# @@protoc_insertion_point(module_scope)"
+        if marker not in text:
+            raise SystemExit("protoc's output has no module_scope insertion point")
+        text = text.replace(marker, call + marker)
+    return text
 
 
 def wrapped_descriptor(line: str) -> str:

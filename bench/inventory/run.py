@@ -16,12 +16,15 @@ as the median of several runs each, in one process and interleaved:
 
 Round trips per run come from the emulator's call log. Then one cold run at a larger
 fleet (--large, default 100:100:3) reports wall time and peak memory (max RSS).
-Prints a table and writes it, with the method, into docs/performance.md (section
-"Inventory"). Run inside hack/in-build.sh (the Makefile does), so that ansible finds
-the collection.
+Prints a table; with --out DIR writes DIR/inventory.json and (after a large run)
+DIR/memory-inventory.json for bench/summary.py (schema: bench/benchlib.py); with
+--docs PATH also writes the table, with the method, into that file's marked "Inventory"
+section (docs/performance.md). --smoke: a tiny fleet, one run each, no large run.
+Run inside hack/in-build.sh (the Makefile does), so that ansible finds the collection.
 
-    python bench/inventory/run.py [--runs 5] [--naive-runs 3] [--fleet 10:100:3]
-        [--latency-ms 20] [--large 100:100:3 | --large none] [--docs PATH] [--strict]
+    python bench/inventory/run.py [--out DIR] [--smoke] [--runs 5] [--naive-runs 3]
+        [--fleet 10:100:3] [--latency-ms 20] [--large 100:100:3 | --large none]
+        [--docs PATH] [--strict]
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from benchlib import row, stop_on_signals, write_result  # noqa: E402  pylint: disable=wrong-import-position
+
 COLLECTION = os.path.dirname(os.path.dirname(HERE))
 REPO = os.environ.get("VIAM_REPO_ROOT") or COLLECTION
 EMULATOR = os.path.join(COLLECTION, "tests", "emulator", "viam-app-emulator")
@@ -157,9 +164,14 @@ def main(argv=None):
     parser.add_argument("--fleet", default="10:100:3")
     parser.add_argument("--latency-ms", type=float, default=20)
     parser.add_argument("--large", default="100:100:3", help="fleet of the one large cold run, or 'none'")
-    parser.add_argument("--docs", default=os.path.join(REPO, "docs", "performance.md"))
+    parser.add_argument("--docs", default=None, help="also write the table into this file (docs/performance.md)")
+    parser.add_argument("--out", default=None, help="write inventory.json (and memory-inventory.json) here")
+    parser.add_argument("--smoke", action="store_true", help="a tiny fleet, one run each, no large run")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
+    stop_on_signals()
+    if args.smoke:
+        args.fleet, args.runs, args.naive_runs, args.large = "2:5:2", 1, 1, "none"
 
     work = tempfile.mkdtemp(prefix="viam-bench-inventory.")
     env = dict(os.environ, ANSIBLE_INVENTORY_PLUGINS=os.path.join(HERE, "plugins", "inventory"),
@@ -183,8 +195,11 @@ def main(argv=None):
 
     table = render(args, results, large, check_notes)
     print(table)
-    write_docs(args.docs, table)
-    log("results written to %s" % args.docs)
+    if args.out:
+        write_results(args, results, large)
+    if args.docs and not args.smoke:
+        write_docs(args.docs, table)
+        log("results written to %s" % args.docs)
     missed = [line for line in check_notes if line.startswith("MISSED")]
     if args.strict and missed:
         raise SystemExit(1)
@@ -296,6 +311,40 @@ def render(args, results, large, notes):
                       "ansible-inventory) %.0f MB."
                       % (large["fleet"], large["hosts"], large["seconds"], large["trips"], large["rss"])])
     return "\n".join(lines)
+
+
+def write_results(args, results, large):
+    """DIR/inventory.json (and DIR/memory-inventory.json after a large run) for bench/summary.py."""
+    runs = results["runs"]
+    median = dict((name, statistics.median(r[0] for r in rs)) for name, rs in runs.items())
+    trips = dict((name, statistics.median(r[1] for r in rs)) for name, rs in runs.items())
+    rss = dict((name, statistics.median(r[2] for r in rs)) for name, rs in runs.items())
+    floor = median["floor"]
+    fleet = "%s fleet (%d hosts)" % (args.fleet, results["hosts"])
+    rows = [row("floor: ansible-inventory over a trivial plugin, %s" % fleet, floor, "s",
+                note="Ansible's own cost for this inventory; max RSS %.0f MB" % rss["floor"])]
+    for name, label in (("cold", "cold: viam.cloud.viam, no cache"), ("cache hit", "cache hit: viam.cloud.viam, cache: true")):
+        ratio = median[name] / floor
+        rows.append(row("%s, %s" % (label, fleet), median[name], "s", baseline="floor %.2f s" % floor, ratio=ratio,
+                        target="<= %.1fx" % TARGETS[name], met=ratio <= TARGETS[name],
+                        note="%d round trips per run; max RSS %.0f MB" % (trips[name], rss[name])))
+    speedup = median["naive viam-sdk"] / median["cold"]
+    rows.append(row("naive viam-sdk loop (one call per machine), %s" % fleet, median["naive viam-sdk"], "s",
+                    baseline="cold %.2f s" % median["cold"], ratio=speedup, target=">= %.0fx cold" % NAIVE_TARGET,
+                    met=speedup >= NAIVE_TARGET, note="%d round trips per run" % trips["naive viam-sdk"]))
+    if large:
+        rows.append(row("cold run at %s (%d hosts)" % (large["fleet"], large["hosts"]), large["seconds"], "s",
+                        note="%d round trips; one run" % large["trips"]))
+    method = ("%s\nMedian of %d runs (naive: %d), interleaved, emulator latency %g ms per call."
+              % (METHOD.split("\n", 2)[2].strip(), args.runs, args.naive_runs, args.latency_ms))
+    write_result(args.out, "inventory", "Inventory", "viam.cloud.viam inventory vs its floor and a naive viam-sdk loop%s"
+                 % (" (smoke)" if args.smoke else ""), rows, method, smoke=args.smoke)
+    if large:
+        write_result(args.out, "memory-inventory", "Memory", "peak memory of ansible-inventory",
+                     [row("inventory: ansible-inventory --list, cold, %s fleet (%d hosts)" % (large["fleet"], large["hosts"]),
+                          large["rss"], "MB", baseline="floor at %s: %.0f MB" % (args.fleet, rss["floor"]),
+                          note="max RSS of ansible-inventory; %.1f s" % large["seconds"])],
+                     "Max RSS (os.wait4's ru_maxrss) of one cold ansible-inventory --list over the large seeded fleet.")
 
 
 METHOD = """## Inventory

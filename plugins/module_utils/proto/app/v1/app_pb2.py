@@ -16,6 +16,8 @@ except ImportError:
 else:
     from google.protobuf import descriptor as _descriptor
     from ansible_collections.viam.cloud.plugins.module_utils.proto.viam_pool import POOL as _viam_pool
+    from ansible_collections.viam.cloud.plugins.module_utils.proto.viam_pool import lazy_members as _lazy_members
+    from ansible_collections.viam.cloud.plugins.module_utils.proto.viam_pool import set_serialized_offsets as _set_serialized_offsets
     from google.protobuf import runtime_version as _runtime_version
     from google.protobuf import symbol_database as _symbol_database
     from google.protobuf.internal import builder as _builder
@@ -639,8 +641,13 @@ else:
     )
 
     _globals = globals()
-    _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-    _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ansible_collections.viam.cloud.plugins.module_utils.proto.app.v1.app_pb2', _globals)
+    if _descriptor._USE_C_DESCRIPTORS:
+        # Classes, enums and descriptor globals are made on first use (viam_pool.lazy_members):
+        # a task needs a few of them, and making all of them at import costs every task.
+        __getattr__ = _lazy_members(DESCRIPTOR, 'ansible_collections.viam.cloud.plugins.module_utils.proto.app.v1.app_pb2', _globals)
+    else:
+        _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
+        _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ansible_collections.viam.cloud.plugins.module_utils.proto.app.v1.app_pb2', _globals)
     if not _descriptor._USE_C_DESCRIPTORS:
         DESCRIPTOR._loaded_options = None
         _globals['_LOCATIONAUTH'].fields_by_name['secret']._loaded_options = None
@@ -651,420 +658,72 @@ else:
         _globals['_FRAGMENTIMPORT_VARIABLESENTRY']._serialized_options = b'8\001'
         _globals['_FRAGMENTIMPORT'].fields_by_name['variables']._loaded_options = None
         _globals['_FRAGMENTIMPORT'].fields_by_name['variables']._serialized_options = b'\030\001'
-        _globals['_ONLINESTATE']._serialized_start = 20078
-        _globals['_ONLINESTATE']._serialized_end = 20205
-        _globals['_AUTHENTICATIONTYPE']._serialized_start = 20208
-        _globals['_AUTHENTICATIONTYPE']._serialized_end = 20417
-        _globals['_LOGINMETHOD']._serialized_start = 20420
-        _globals['_LOGINMETHOD']._serialized_end = 20564
-        _globals['_LOGORDER']._serialized_start = 20566
-        _globals['_LOGORDER']._serialized_end = 20654
-        _globals['_FRAGMENTVISIBILITY']._serialized_start = 20657
-        _globals['_FRAGMENTVISIBILITY']._serialized_end = 20820
-        _globals['_VISIBILITY']._serialized_start = 20822
-        _globals['_VISIBILITY']._serialized_end = 20941
-        _globals['_ROBOT']._serialized_start = 121
-        _globals['_ROBOT']._serialized_end = 347
-        _globals['_ROBOTPART']._serialized_start = 350
-        _globals['_ROBOTPART']._serialized_end = 933
-        _globals['_ROBOTPARTHISTORYENTRY']._serialized_start = 936
-        _globals['_ROBOTPARTHISTORYENTRY']._serialized_end = 1118
-        _globals['_AUTHENTICATORINFO']._serialized_start = 1120
-        _globals['_AUTHENTICATORINFO']._serialized_end = 1225
-        _globals['_LISTORGANIZATIONSREQUEST']._serialized_start = 1227
-        _globals['_LISTORGANIZATIONSREQUEST']._serialized_end = 1253
-        _globals['_ALLOWEDLOGINMETHODS']._serialized_start = 1255
-        _globals['_ALLOWEDLOGINMETHODS']._serialized_end = 1319
-        _globals['_ORGANIZATION']._serialized_start = 1322
-        _globals['_ORGANIZATION']._serialized_end = 1669
-        _globals['_ORGANIZATIONMEMBER']._serialized_start = 1672
-        _globals['_ORGANIZATIONMEMBER']._serialized_end = 1911
-        _globals['_LISTORGANIZATIONSRESPONSE']._serialized_start = 1913
-        _globals['_LISTORGANIZATIONSRESPONSE']._serialized_end = 1990
-        _globals['_ORGANIZATIONINVITE']._serialized_start = 1993
-        _globals['_ORGANIZATIONINVITE']._serialized_end = 2153
-        _globals['_CREATEORGANIZATIONREQUEST']._serialized_start = 2155
-        _globals['_CREATEORGANIZATIONREQUEST']._serialized_end = 2196
-        _globals['_CREATEORGANIZATIONRESPONSE']._serialized_start = 2198
-        _globals['_CREATEORGANIZATIONRESPONSE']._serialized_end = 2275
-        _globals['_GETORGANIZATIONREQUEST']._serialized_start = 2277
-        _globals['_GETORGANIZATIONREQUEST']._serialized_end = 2326
-        _globals['_GETORGANIZATIONRESPONSE']._serialized_start = 2328
-        _globals['_GETORGANIZATIONRESPONSE']._serialized_end = 2402
-        _globals['_GETORGANIZATIONNAMESPACEAVAILABILITYREQUEST']._serialized_start = 2404
-        _globals['_GETORGANIZATIONNAMESPACEAVAILABILITYREQUEST']._serialized_end = 2500
-        _globals['_GETORGANIZATIONNAMESPACEAVAILABILITYRESPONSE']._serialized_start = 2502
-        _globals['_GETORGANIZATIONNAMESPACEAVAILABILITYRESPONSE']._serialized_end = 2567
-        _globals['_FRAGMENTIMPORTLIST']._serialized_start = 2569
-        _globals['_FRAGMENTIMPORTLIST']._serialized_end = 2637
-        _globals['_UPDATEORGANIZATIONREQUEST']._serialized_start = 2640
-        _globals['_UPDATEORGANIZATIONREQUEST']._serialized_end = 3013
-        _globals['_UPDATEORGANIZATIONRESPONSE']._serialized_start = 3015
-        _globals['_UPDATEORGANIZATIONRESPONSE']._serialized_end = 3092
-        _globals['_UPDATEORGANIZATIONNAMESPACEREQUEST']._serialized_start = 3094
-        _globals['_UPDATEORGANIZATIONNAMESPACEREQUEST']._serialized_end = 3185
-        _globals['_UPDATEORGANIZATIONNAMESPACERESPONSE']._serialized_start = 3187
-        _globals['_UPDATEORGANIZATIONNAMESPACERESPONSE']._serialized_end = 3273
-        _globals['_DELETEORGANIZATIONREQUEST']._serialized_start = 3275
-        _globals['_DELETEORGANIZATIONREQUEST']._serialized_end = 3327
-        _globals['_DELETEORGANIZATIONRESPONSE']._serialized_start = 3329
-        _globals['_DELETEORGANIZATIONRESPONSE']._serialized_end = 3357
-        _globals['_GETORGANIZATIONMETADATAREQUEST']._serialized_start = 3359
-        _globals['_GETORGANIZATIONMETADATAREQUEST']._serialized_end = 3416
-        _globals['_GETORGANIZATIONMETADATARESPONSE']._serialized_start = 3418
-        _globals['_GETORGANIZATIONMETADATARESPONSE']._serialized_end = 3490
-        _globals['_UPDATEORGANIZATIONMETADATAREQUEST']._serialized_start = 3492
-        _globals['_UPDATEORGANIZATIONMETADATAREQUEST']._serialized_end = 3591
-        _globals['_UPDATEORGANIZATIONMETADATARESPONSE']._serialized_start = 3593
-        _globals['_UPDATEORGANIZATIONMETADATARESPONSE']._serialized_end = 3629
-        _globals['_LISTORGANIZATIONMEMBERSREQUEST']._serialized_start = 3631
-        _globals['_LISTORGANIZATIONMEMBERSREQUEST']._serialized_end = 3688
-        _globals['_LISTORGANIZATIONMEMBERSRESPONSE']._serialized_start = 3691
-        _globals['_LISTORGANIZATIONMEMBERSRESPONSE']._serialized_end = 3849
-        _globals['_CREATEORGANIZATIONINVITEREQUEST']._serialized_start = 3852
-        _globals['_CREATEORGANIZATIONINVITEREQUEST']._serialized_end = 4031
-        _globals['_CREATEORGANIZATIONINVITERESPONSE']._serialized_start = 4033
-        _globals['_CREATEORGANIZATIONINVITERESPONSE']._serialized_end = 4116
-        _globals['_UPDATEORGANIZATIONINVITEAUTHORIZATIONSREQUEST']._serialized_start = 4119
-        _globals['_UPDATEORGANIZATIONINVITEAUTHORIZATIONSREQUEST']._serialized_end = 4321
-        _globals['_UPDATEORGANIZATIONINVITEAUTHORIZATIONSRESPONSE']._serialized_start = 4323
-        _globals['_UPDATEORGANIZATIONINVITEAUTHORIZATIONSRESPONSE']._serialized_end = 4420
-        _globals['_DELETEORGANIZATIONINVITEREQUEST']._serialized_start = 4422
-        _globals['_DELETEORGANIZATIONINVITEREQUEST']._serialized_end = 4495
-        _globals['_DELETEORGANIZATIONINVITERESPONSE']._serialized_start = 4497
-        _globals['_DELETEORGANIZATIONINVITERESPONSE']._serialized_end = 4531
-        _globals['_RESENDORGANIZATIONINVITEREQUEST']._serialized_start = 4533
-        _globals['_RESENDORGANIZATIONINVITEREQUEST']._serialized_end = 4660
-        _globals['_RESENDORGANIZATIONINVITERESPONSE']._serialized_start = 4662
-        _globals['_RESENDORGANIZATIONINVITERESPONSE']._serialized_end = 4745
-        _globals['_DELETEORGANIZATIONMEMBERREQUEST']._serialized_start = 4747
-        _globals['_DELETEORGANIZATIONMEMBERREQUEST']._serialized_end = 4822
-        _globals['_DELETEORGANIZATIONMEMBERRESPONSE']._serialized_start = 4824
-        _globals['_DELETEORGANIZATIONMEMBERRESPONSE']._serialized_end = 4858
-        _globals['_ORGANIZATIONIDENTITY']._serialized_start = 4860
-        _globals['_ORGANIZATIONIDENTITY']._serialized_end = 4908
-        _globals['_LOCATIONORGANIZATION']._serialized_start = 4910
-        _globals['_LOCATIONORGANIZATION']._serialized_end = 4974
-        _globals['_LOCATIONAUTH']._serialized_start = 4976
-        _globals['_LOCATIONAUTH']._serialized_end = 5075
-        _globals['_STORAGECONFIG']._serialized_start = 5077
-        _globals['_STORAGECONFIG']._serialized_end = 5108
-        _globals['_LOCATION']._serialized_start = 5111
-        _globals['_LOCATION']._serialized_end = 5482
-        _globals['_SHAREDSECRET']._serialized_start = 5485
-        _globals['_SHAREDSECRET']._serialized_end = 5694
-        _globals['_SHAREDSECRET_STATE']._serialized_start = 5625
-        _globals['_SHAREDSECRET_STATE']._serialized_end = 5694
-        _globals['_CREATELOCATIONREQUEST']._serialized_start = 5696
-        _globals['_CREATELOCATIONREQUEST']._serialized_end = 5814
-        _globals['_CREATELOCATIONRESPONSE']._serialized_start = 5816
-        _globals['_CREATELOCATIONRESPONSE']._serialized_end = 5881
-        _globals['_GETLOCATIONREQUEST']._serialized_start = 5883
-        _globals['_GETLOCATIONREQUEST']._serialized_end = 5924
-        _globals['_GETLOCATIONRESPONSE']._serialized_start = 5926
-        _globals['_GETLOCATIONRESPONSE']._serialized_end = 5988
-        _globals['_UPDATELOCATIONREQUEST']._serialized_start = 5991
-        _globals['_UPDATELOCATIONREQUEST']._serialized_end = 6151
-        _globals['_UPDATELOCATIONRESPONSE']._serialized_start = 6153
-        _globals['_UPDATELOCATIONRESPONSE']._serialized_end = 6218
-        _globals['_DELETELOCATIONREQUEST']._serialized_start = 6220
-        _globals['_DELETELOCATIONREQUEST']._serialized_end = 6264
-        _globals['_DELETELOCATIONRESPONSE']._serialized_start = 6266
-        _globals['_DELETELOCATIONRESPONSE']._serialized_end = 6290
-        _globals['_GETLOCATIONMETADATAREQUEST']._serialized_start = 6292
-        _globals['_GETLOCATIONMETADATAREQUEST']._serialized_end = 6341
-        _globals['_GETLOCATIONMETADATARESPONSE']._serialized_start = 6343
-        _globals['_GETLOCATIONMETADATARESPONSE']._serialized_end = 6411
-        _globals['_UPDATELOCATIONMETADATAREQUEST']._serialized_start = 6413
-        _globals['_UPDATELOCATIONMETADATAREQUEST']._serialized_end = 6504
-        _globals['_UPDATELOCATIONMETADATARESPONSE']._serialized_start = 6506
-        _globals['_UPDATELOCATIONMETADATARESPONSE']._serialized_end = 6538
-        _globals['_GETORGANIZATIONSWITHACCESSTOLOCATIONREQUEST']._serialized_start = 6540
-        _globals['_GETORGANIZATIONSWITHACCESSTOLOCATIONREQUEST']._serialized_end = 6606
-        _globals['_GETORGANIZATIONSWITHACCESSTOLOCATIONRESPONSE']._serialized_start = 6608
-        _globals['_GETORGANIZATIONSWITHACCESSTOLOCATIONRESPONSE']._serialized_end = 6722
-        _globals['_LISTLOCATIONSREQUEST']._serialized_start = 6724
-        _globals['_LISTLOCATIONSREQUEST']._serialized_end = 6771
-        _globals['_SHARELOCATIONREQUEST']._serialized_start = 6773
-        _globals['_SHARELOCATIONREQUEST']._serialized_end = 6841
-        _globals['_SHARELOCATIONRESPONSE']._serialized_start = 6843
-        _globals['_SHARELOCATIONRESPONSE']._serialized_end = 6866
-        _globals['_UNSHARELOCATIONREQUEST']._serialized_start = 6868
-        _globals['_UNSHARELOCATIONREQUEST']._serialized_end = 6938
-        _globals['_UNSHARELOCATIONRESPONSE']._serialized_start = 6940
-        _globals['_UNSHARELOCATIONRESPONSE']._serialized_end = 6965
-        _globals['_LISTLOCATIONSRESPONSE']._serialized_start = 6967
-        _globals['_LISTLOCATIONSRESPONSE']._serialized_end = 7032
-        _globals['_CREATELOCATIONSECRETREQUEST']._serialized_start = 7034
-        _globals['_CREATELOCATIONSECRETREQUEST']._serialized_end = 7084
-        _globals['_CREATELOCATIONSECRETRESPONSE']._serialized_start = 7086
-        _globals['_CREATELOCATIONSECRETRESPONSE']._serialized_end = 7157
-        _globals['_DELETELOCATIONSECRETREQUEST']._serialized_start = 7159
-        _globals['_DELETELOCATIONSECRETREQUEST']._serialized_end = 7228
-        _globals['_DELETELOCATIONSECRETRESPONSE']._serialized_start = 7230
-        _globals['_DELETELOCATIONSECRETRESPONSE']._serialized_end = 7260
-        _globals['_LOCATIONAUTHREQUEST']._serialized_start = 7262
-        _globals['_LOCATIONAUTHREQUEST']._serialized_end = 7304
-        _globals['_LOCATIONAUTHRESPONSE']._serialized_start = 7306
-        _globals['_LOCATIONAUTHRESPONSE']._serialized_end = 7369
-        _globals['_GETROBOTREQUEST']._serialized_start = 7371
-        _globals['_GETROBOTREQUEST']._serialized_end = 7400
-        _globals['_GETROVERRENTALROBOTSREQUEST']._serialized_start = 7402
-        _globals['_GETROVERRENTALROBOTSREQUEST']._serialized_end = 7447
-        _globals['_ROVERRENTALROBOT']._serialized_start = 7449
-        _globals['_ROVERRENTALROBOT']._serialized_end = 7554
-        _globals['_GETROVERRENTALROBOTSRESPONSE']._serialized_start = 7556
-        _globals['_GETROVERRENTALROBOTSRESPONSE']._serialized_end = 7633
-        _globals['_GETROBOTRESPONSE']._serialized_start = 7635
-        _globals['_GETROBOTRESPONSE']._serialized_end = 7688
-        _globals['_GETROBOTPARTSREQUEST']._serialized_start = 7690
-        _globals['_GETROBOTPARTSREQUEST']._serialized_end = 7730
-        _globals['_GETROBOTPARTSRESPONSE']._serialized_start = 7732
-        _globals['_GETROBOTPARTSRESPONSE']._serialized_end = 7794
-        _globals['_GETROBOTPARTREQUEST']._serialized_start = 7796
-        _globals['_GETROBOTPARTREQUEST']._serialized_end = 7829
-        _globals['_GETROBOTPARTRESPONSE']._serialized_start = 7831
-        _globals['_GETROBOTPARTRESPONSE']._serialized_end = 7912
-        _globals['_GETROBOTPARTBYNAMEANDLOCATIONREQUEST']._serialized_start = 7914
-        _globals['_GETROBOTPARTBYNAMEANDLOCATIONREQUEST']._serialized_end = 7987
-        _globals['_GETROBOTPARTBYNAMEANDLOCATIONRESPONSE']._serialized_start = 7989
-        _globals['_GETROBOTPARTBYNAMEANDLOCATIONRESPONSE']._serialized_end = 8066
-        _globals['_GETROBOTPARTLOGSREQUEST']._serialized_start = 8069
-        _globals['_GETROBOTPARTLOGSREQUEST']._serialized_end = 8528
-        _globals['_GETROBOTPARTLOGSRESPONSE']._serialized_start = 8530
-        _globals['_GETROBOTPARTLOGSRESPONSE']._serialized_end = 8621
-        _globals['_TAILROBOTPARTLOGSREQUEST']._serialized_start = 8623
-        _globals['_TAILROBOTPARTLOGSREQUEST']._serialized_end = 8714
-        _globals['_TAILROBOTPARTLOGSRESPONSE']._serialized_start = 8716
-        _globals['_TAILROBOTPARTLOGSRESPONSE']._serialized_end = 8783
-        _globals['_GETROBOTPARTHISTORYREQUEST']._serialized_start = 8786
-        _globals['_GETROBOTPARTHISTORYREQUEST']._serialized_end = 9018
-        _globals['_GETROBOTPARTHISTORYRESPONSE']._serialized_start = 9020
-        _globals['_GETROBOTPARTHISTORYRESPONSE']._serialized_end = 9127
-        _globals['_UPDATEROBOTPARTREQUEST']._serialized_start = 9130
-        _globals['_UPDATEROBOTPARTREQUEST']._serialized_end = 9363
-        _globals['_UPDATEROBOTPARTRESPONSE']._serialized_start = 9365
-        _globals['_UPDATEROBOTPARTRESPONSE']._serialized_end = 9428
-        _globals['_NEWROBOTPARTREQUEST']._serialized_start = 9430
-        _globals['_NEWROBOTPARTREQUEST']._serialized_end = 9488
-        _globals['_NEWROBOTPARTRESPONSE']._serialized_start = 9490
-        _globals['_NEWROBOTPARTRESPONSE']._serialized_end = 9529
-        _globals['_DELETEROBOTPARTREQUEST']._serialized_start = 9531
-        _globals['_DELETEROBOTPARTREQUEST']._serialized_end = 9572
-        _globals['_GETROBOTPARTMETADATAREQUEST']._serialized_start = 9574
-        _globals['_GETROBOTPARTMETADATAREQUEST']._serialized_end = 9615
-        _globals['_GETROBOTPARTMETADATARESPONSE']._serialized_start = 9617
-        _globals['_GETROBOTPARTMETADATARESPONSE']._serialized_end = 9686
-        _globals['_UPDATEROBOTPARTMETADATAREQUEST']._serialized_start = 9688
-        _globals['_UPDATEROBOTPARTMETADATAREQUEST']._serialized_end = 9771
-        _globals['_UPDATEROBOTPARTMETADATARESPONSE']._serialized_start = 9773
-        _globals['_UPDATEROBOTPARTMETADATARESPONSE']._serialized_end = 9806
-        _globals['_GETROBOTAPIKEYSREQUEST']._serialized_start = 9808
-        _globals['_GETROBOTAPIKEYSREQUEST']._serialized_end = 9850
-        _globals['_APIKEY']._serialized_start = 9852
-        _globals['_APIKEY']._serialized_end = 9947
-        _globals['_GETROBOTAPIKEYSRESPONSE']._serialized_start = 9949
-        _globals['_GETROBOTAPIKEYSRESPONSE']._serialized_end = 10031
-        _globals['_DELETEROBOTPARTRESPONSE']._serialized_start = 10033
-        _globals['_DELETEROBOTPARTRESPONSE']._serialized_end = 10058
-        _globals['_FRAGMENT']._serialized_start = 10061
-        _globals['_FRAGMENT']._serialized_end = 10574
-        _globals['_FRAGMENTHISTORYENTRY']._serialized_start = 10577
-        _globals['_FRAGMENTHISTORYENTRY']._serialized_end = 10810
-        _globals['_FRAGMENTREVISION']._serialized_start = 10812
-        _globals['_FRAGMENTREVISION']._serialized_end = 10896
-        _globals['_FRAGMENTTAG']._serialized_start = 10898
-        _globals['_FRAGMENTTAG']._serialized_end = 10942
-        _globals['_FRAGMENTUSAGE']._serialized_start = 10945
-        _globals['_FRAGMENTUSAGE']._serialized_end = 11089
-        _globals['_FRAGMENTIMPORT']._serialized_start = 11092
-        _globals['_FRAGMENTIMPORT']._serialized_end = 11376
-        _globals['_FRAGMENTIMPORT_VARIABLESENTRY']._serialized_start = 11294
-        _globals['_FRAGMENTIMPORT_VARIABLESENTRY']._serialized_end = 11342
-        _globals['_LISTFRAGMENTSREQUEST']._serialized_start = 11379
-        _globals['_LISTFRAGMENTSREQUEST']._serialized_end = 11509
-        _globals['_LISTFRAGMENTSRESPONSE']._serialized_start = 11511
-        _globals['_LISTFRAGMENTSRESPONSE']._serialized_end = 11629
-        _globals['_GETFRAGMENTREQUEST']._serialized_start = 11631
-        _globals['_GETFRAGMENTREQUEST']._serialized_end = 11730
-        _globals['_GETFRAGMENTRESPONSE']._serialized_start = 11733
-        _globals['_GETFRAGMENTRESPONSE']._serialized_end = 11937
-        _globals['_CREATEFRAGMENTREQUEST']._serialized_start = 11940
-        _globals['_CREATEFRAGMENTREQUEST']._serialized_end = 12116
-        _globals['_CREATEFRAGMENTRESPONSE']._serialized_start = 12118
-        _globals['_CREATEFRAGMENTRESPONSE']._serialized_end = 12183
-        _globals['_UPDATEFRAGMENTREQUEST']._serialized_start = 12186
-        _globals['_UPDATEFRAGMENTREQUEST']._serialized_end = 12523
-        _globals['_UPDATEFRAGMENTRESPONSE']._serialized_start = 12525
-        _globals['_UPDATEFRAGMENTRESPONSE']._serialized_end = 12590
-        _globals['_DELETEFRAGMENTREQUEST']._serialized_start = 12592
-        _globals['_DELETEFRAGMENTREQUEST']._serialized_end = 12627
-        _globals['_DELETEFRAGMENTRESPONSE']._serialized_start = 12629
-        _globals['_DELETEFRAGMENTRESPONSE']._serialized_end = 12653
-        _globals['_GETFRAGMENTHISTORYREQUEST']._serialized_start = 12655
-        _globals['_GETFRAGMENTHISTORYREQUEST']._serialized_end = 12774
-        _globals['_GETFRAGMENTHISTORYRESPONSE']._serialized_start = 12776
-        _globals['_GETFRAGMENTHISTORYRESPONSE']._serialized_end = 12881
-        _globals['_LISTROBOTSREQUEST']._serialized_start = 12883
-        _globals['_LISTROBOTSREQUEST']._serialized_end = 12923
-        _globals['_LISTROBOTSFORLOCATIONSREQUEST']._serialized_start = 12925
-        _globals['_LISTROBOTSFORLOCATIONSREQUEST']._serialized_end = 12978
-        _globals['_LISTROBOTSFORORGREQUEST']._serialized_start = 12980
-        _globals['_LISTROBOTSFORORGREQUEST']._serialized_end = 13021
-        _globals['_LISTMACHINESUMMARIESREQUEST']._serialized_start = 13024
-        _globals['_LISTMACHINESUMMARIESREQUEST']._serialized_end = 13152
-        _globals['_LISTMACHINESUMMARIESRESPONSE']._serialized_start = 13154
-        _globals['_LISTMACHINESUMMARIESRESPONSE']._serialized_end = 13242
-        _globals['_LOCATIONSUMMARY']._serialized_start = 13244
-        _globals['_LOCATIONSUMMARY']._serialized_end = 13361
-        _globals['_MACHINESUMMARY']._serialized_start = 13363
-        _globals['_MACHINESUMMARY']._serialized_end = 13471
-        _globals['_FRAGMENTSUMMARY']._serialized_start = 13473
-        _globals['_FRAGMENTSUMMARY']._serialized_end = 13522
-        _globals['_VIAMSERVERVERSION']._serialized_start = 13524
-        _globals['_VIAMSERVERVERSION']._serialized_end = 13588
-        _globals['_VIAMAGENTVERSION']._serialized_start = 13590
-        _globals['_VIAMAGENTVERSION']._serialized_end = 13653
-        _globals['_PARTSUMMARY']._serialized_start = 13656
-        _globals['_PARTSUMMARY']._serialized_end = 14321
-        _globals['_LISTROBOTSRESPONSE']._serialized_start = 14323
-        _globals['_LISTROBOTSRESPONSE']._serialized_end = 14379
-        _globals['_LISTROBOTSFORLOCATIONSRESPONSE']._serialized_start = 14381
-        _globals['_LISTROBOTSFORLOCATIONSRESPONSE']._serialized_end = 14449
-        _globals['_LISTROBOTSFORORGRESPONSE']._serialized_start = 14451
-        _globals['_LISTROBOTSFORORGRESPONSE']._serialized_end = 14513
-        _globals['_NEWROBOTREQUEST']._serialized_start = 14515
-        _globals['_NEWROBOTREQUEST']._serialized_end = 14564
-        _globals['_NEWROBOTRESPONSE']._serialized_start = 14566
-        _globals['_NEWROBOTRESPONSE']._serialized_end = 14596
-        _globals['_UPDATEROBOTREQUEST']._serialized_start = 14598
-        _globals['_UPDATEROBOTREQUEST']._serialized_end = 14662
-        _globals['_UPDATEROBOTRESPONSE']._serialized_start = 14664
-        _globals['_UPDATEROBOTRESPONSE']._serialized_end = 14720
-        _globals['_DELETEROBOTREQUEST']._serialized_start = 14722
-        _globals['_DELETEROBOTREQUEST']._serialized_end = 14754
-        _globals['_DELETEROBOTRESPONSE']._serialized_start = 14756
-        _globals['_DELETEROBOTRESPONSE']._serialized_end = 14777
-        _globals['_GETROBOTMETADATAREQUEST']._serialized_start = 14779
-        _globals['_GETROBOTMETADATAREQUEST']._serialized_end = 14816
-        _globals['_GETROBOTMETADATARESPONSE']._serialized_start = 14818
-        _globals['_GETROBOTMETADATARESPONSE']._serialized_end = 14883
-        _globals['_UPDATEROBOTMETADATAREQUEST']._serialized_start = 14885
-        _globals['_UPDATEROBOTMETADATAREQUEST']._serialized_end = 14964
-        _globals['_UPDATEROBOTMETADATARESPONSE']._serialized_start = 14966
-        _globals['_UPDATEROBOTMETADATARESPONSE']._serialized_end = 14995
-        _globals['_MARKPARTASMAINREQUEST']._serialized_start = 14997
-        _globals['_MARKPARTASMAINREQUEST']._serialized_end = 15037
-        _globals['_MARKPARTASMAINRESPONSE']._serialized_start = 15039
-        _globals['_MARKPARTASMAINRESPONSE']._serialized_end = 15063
-        _globals['_MARKPARTFORRESTARTREQUEST']._serialized_start = 15065
-        _globals['_MARKPARTFORRESTARTREQUEST']._serialized_end = 15109
-        _globals['_MARKPARTFORRESTARTRESPONSE']._serialized_start = 15111
-        _globals['_MARKPARTFORRESTARTRESPONSE']._serialized_end = 15139
-        _globals['_CREATEROBOTPARTSECRETREQUEST']._serialized_start = 15141
-        _globals['_CREATEROBOTPARTSECRETREQUEST']._serialized_end = 15188
-        _globals['_CREATEROBOTPARTSECRETRESPONSE']._serialized_start = 15190
-        _globals['_CREATEROBOTPARTSECRETRESPONSE']._serialized_end = 15259
-        _globals['_DELETEROBOTPARTSECRETREQUEST']._serialized_start = 15261
-        _globals['_DELETEROBOTPARTSECRETREQUEST']._serialized_end = 15327
-        _globals['_DELETEROBOTPARTSECRETRESPONSE']._serialized_start = 15329
-        _globals['_DELETEROBOTPARTSECRETRESPONSE']._serialized_end = 15360
-        _globals['_AUTHORIZATION']._serialized_start = 15363
-        _globals['_AUTHORIZATION']._serialized_end = 15545
-        _globals['_ADDROLEREQUEST']._serialized_start = 15547
-        _globals['_ADDROLEREQUEST']._serialized_end = 15614
-        _globals['_ADDROLERESPONSE']._serialized_start = 15616
-        _globals['_ADDROLERESPONSE']._serialized_end = 15633
-        _globals['_REMOVEROLEREQUEST']._serialized_start = 15635
-        _globals['_REMOVEROLEREQUEST']._serialized_end = 15705
-        _globals['_REMOVEROLERESPONSE']._serialized_start = 15707
-        _globals['_REMOVEROLERESPONSE']._serialized_end = 15727
-        _globals['_CHANGEROLEREQUEST']._serialized_start = 15730
-        _globals['_CHANGEROLEREQUEST']._serialized_end = 15859
-        _globals['_CHANGEROLERESPONSE']._serialized_start = 15861
-        _globals['_CHANGEROLERESPONSE']._serialized_end = 15881
-        _globals['_LISTAUTHORIZATIONSREQUEST']._serialized_start = 15883
-        _globals['_LISTAUTHORIZATIONSREQUEST']._serialized_end = 15957
-        _globals['_LISTAUTHORIZATIONSRESPONSE']._serialized_start = 15959
-        _globals['_LISTAUTHORIZATIONSRESPONSE']._serialized_end = 16039
-        _globals['_CHECKPERMISSIONSREQUEST']._serialized_start = 16041
-        _globals['_CHECKPERMISSIONSREQUEST']._serialized_end = 16123
-        _globals['_AUTHORIZEDPERMISSIONS']._serialized_start = 16125
-        _globals['_AUTHORIZEDPERMISSIONS']._serialized_end = 16213
-        _globals['_CHECKPERMISSIONSRESPONSE']._serialized_start = 16215
-        _globals['_CHECKPERMISSIONSRESPONSE']._serialized_end = 16309
-        _globals['_DEPRECATEDSTATUS']._serialized_start = 16311
-        _globals['_DEPRECATEDSTATUS']._serialized_end = 16397
-        _globals['_CREATEMODULEREQUEST']._serialized_start = 16399
-        _globals['_CREATEMODULEREQUEST']._serialized_end = 16459
-        _globals['_CREATEMODULERESPONSE']._serialized_start = 16461
-        _globals['_CREATEMODULERESPONSE']._serialized_end = 16515
-        _globals['_UPDATEMODULEREQUEST']._serialized_start = 16518
-        _globals['_UPDATEMODULEREQUEST']._serialized_end = 16823
-        _globals['_ALLOWEDORGIDS']._serialized_start = 16825
-        _globals['_ALLOWEDORGIDS']._serialized_end = 16853
-        _globals['_APP']._serialized_start = 16856
-        _globals['_APP']._serialized_end = 17103
-        _globals['_UPDATEMODULERESPONSE']._serialized_start = 17105
-        _globals['_UPDATEMODULERESPONSE']._serialized_end = 17140
-        _globals['_MODEL']._serialized_start = 17143
-        _globals['_MODEL']._serialized_end = 17312
-        _globals['_MODULEFILEINFO']._serialized_start = 17314
-        _globals['_MODULEFILEINFO']._serialized_end = 17407
-        _globals['_UPLOADMODULEFILEREQUEST']._serialized_start = 17409
-        _globals['_UPLOADMODULEFILEREQUEST']._serialized_end = 17522
-        _globals['_UPLOADMODULEFILERESPONSE']._serialized_start = 17524
-        _globals['_UPLOADMODULEFILERESPONSE']._serialized_end = 17563
-        _globals['_GETMODULEREQUEST']._serialized_start = 17565
-        _globals['_GETMODULEREQUEST']._serialized_end = 17682
-        _globals['_GETMODULERESPONSE']._serialized_start = 17684
-        _globals['_GETMODULERESPONSE']._serialized_end = 17740
-        _globals['_MODULE']._serialized_start = 17743
-        _globals['_MODULE']._serialized_end = 18293
-        _globals['_VERSIONHISTORY']._serialized_start = 18296
-        _globals['_VERSIONHISTORY']._serialized_end = 18637
-        _globals['_UPLOADS']._serialized_start = 18639
-        _globals['_UPLOADS']._serialized_end = 18715
-        _globals['_LISTMODULESREQUEST']._serialized_start = 18718
-        _globals['_LISTMODULESREQUEST']._serialized_end = 18868
-        _globals['_LISTMODULESRESPONSE']._serialized_start = 18870
-        _globals['_LISTMODULESRESPONSE']._serialized_end = 18929
-        _globals['_GETUSERIDBYEMAILREQUEST']._serialized_start = 18931
-        _globals['_GETUSERIDBYEMAILREQUEST']._serialized_end = 18971
-        _globals['_GETUSERIDBYEMAILRESPONSE']._serialized_start = 18973
-        _globals['_GETUSERIDBYEMAILRESPONSE']._serialized_end = 19016
-        _globals['_CREATEKEYREQUEST']._serialized_start = 19018
-        _globals['_CREATEKEYREQUEST']._serialized_end = 19102
-        _globals['_CREATEKEYRESPONSE']._serialized_start = 19104
-        _globals['_CREATEKEYRESPONSE']._serialized_end = 19148
-        _globals['_DELETEKEYREQUEST']._serialized_start = 19150
-        _globals['_DELETEKEYREQUEST']._serialized_end = 19180
-        _globals['_DELETEKEYRESPONSE']._serialized_start = 19182
-        _globals['_DELETEKEYRESPONSE']._serialized_end = 19201
-        _globals['_RENAMEKEYREQUEST']._serialized_start = 19203
-        _globals['_RENAMEKEYREQUEST']._serialized_end = 19247
-        _globals['_RENAMEKEYRESPONSE']._serialized_start = 19249
-        _globals['_RENAMEKEYRESPONSE']._serialized_end = 19294
-        _globals['_AUTHORIZATIONDETAILS']._serialized_start = 19297
-        _globals['_AUTHORIZATIONDETAILS']._serialized_end = 19433
-        _globals['_APIKEYWITHAUTHORIZATIONS']._serialized_start = 19435
-        _globals['_APIKEYWITHAUTHORIZATIONS']._serialized_end = 19558
-        _globals['_LISTKEYSREQUEST']._serialized_start = 19560
-        _globals['_LISTKEYSREQUEST']._serialized_end = 19593
-        _globals['_LISTKEYSRESPONSE']._serialized_start = 19595
-        _globals['_LISTKEYSRESPONSE']._serialized_end = 19670
-        _globals['_ROTATEKEYREQUEST']._serialized_start = 19672
-        _globals['_ROTATEKEYREQUEST']._serialized_end = 19702
-        _globals['_ROTATEKEYRESPONSE']._serialized_start = 19704
-        _globals['_ROTATEKEYRESPONSE']._serialized_end = 19748
-        _globals['_CREATEKEYFROMEXISTINGKEYAUTHORIZATIONSREQUEST']._serialized_start = 19750
-        _globals['_CREATEKEYFROMEXISTINGKEYAUTHORIZATIONSREQUEST']._serialized_end = 19809
-        _globals['_CREATEKEYFROMEXISTINGKEYAUTHORIZATIONSRESPONSE']._serialized_start = 19811
-        _globals['_CREATEKEYFROMEXISTINGKEYAUTHORIZATIONSRESPONSE']._serialized_end = 19884
-        _globals['_APPCUSTOMIZATIONS']._serialized_start = 19886
-        _globals['_APPCUSTOMIZATIONS']._serialized_end = 19971
-        _globals['_MACHINEPICKERCUSTOMIZATIONS']._serialized_start = 19973
-        _globals['_MACHINEPICKERCUSTOMIZATIONS']._serialized_end = 20076
-        _globals['_APPSERVICE']._serialized_start = 20944
-        _globals['_APPSERVICE']._serialized_end = 28754
+        _set_serialized_offsets(_globals, (
+            '_ONLINESTATE 20078 20205 _AUTHENTICATIONTYPE 20208 20417 _LOGINMETHOD 20420 20564 _LOGORDER 20566 20654 '
+            '_FRAGMENTVISIBILITY 20657 20820 _VISIBILITY 20822 20941 _ROBOT 121 347 _ROBOTPART 350 933 _ROBOTPARTHISTORYENTRY 936 1118 '
+            '_AUTHENTICATORINFO 1120 1225 _LISTORGANIZATIONSREQUEST 1227 1253 _ALLOWEDLOGINMETHODS 1255 1319 _ORGANIZATION 1322 1669 '
+            '_ORGANIZATIONMEMBER 1672 1911 _LISTORGANIZATIONSRESPONSE 1913 1990 _ORGANIZATIONINVITE 1993 2153 '
+            '_CREATEORGANIZATIONREQUEST 2155 2196 _CREATEORGANIZATIONRESPONSE 2198 2275 _GETORGANIZATIONREQUEST 2277 2326 '
+            '_GETORGANIZATIONRESPONSE 2328 2402 _GETORGANIZATIONNAMESPACEAVAILABILITYREQUEST 2404 2500 '
+            '_GETORGANIZATIONNAMESPACEAVAILABILITYRESPONSE 2502 2567 _FRAGMENTIMPORTLIST 2569 2637 _UPDATEORGANIZATIONREQUEST 2640 3013 '
+            '_UPDATEORGANIZATIONRESPONSE 3015 3092 _UPDATEORGANIZATIONNAMESPACEREQUEST 3094 3185 '
+            '_UPDATEORGANIZATIONNAMESPACERESPONSE 3187 3273 _DELETEORGANIZATIONREQUEST 3275 3327 _DELETEORGANIZATIONRESPONSE 3329 3357 '
+            '_GETORGANIZATIONMETADATAREQUEST 3359 3416 _GETORGANIZATIONMETADATARESPONSE 3418 3490 _UPDATEORGANIZATIONMETADATAREQUEST 3492 3591 '
+            '_UPDATEORGANIZATIONMETADATARESPONSE 3593 3629 _LISTORGANIZATIONMEMBERSREQUEST 3631 3688 '
+            '_LISTORGANIZATIONMEMBERSRESPONSE 3691 3849 _CREATEORGANIZATIONINVITEREQUEST 3852 4031 _CREATEORGANIZATIONINVITERESPONSE 4033 4116 '
+            '_UPDATEORGANIZATIONINVITEAUTHORIZATIONSREQUEST 4119 4321 _UPDATEORGANIZATIONINVITEAUTHORIZATIONSRESPONSE 4323 4420 '
+            '_DELETEORGANIZATIONINVITEREQUEST 4422 4495 _DELETEORGANIZATIONINVITERESPONSE 4497 4531 _RESENDORGANIZATIONINVITEREQUEST 4533 4660 '
+            '_RESENDORGANIZATIONINVITERESPONSE 4662 4745 _DELETEORGANIZATIONMEMBERREQUEST 4747 4822 '
+            '_DELETEORGANIZATIONMEMBERRESPONSE 4824 4858 _ORGANIZATIONIDENTITY 4860 4908 _LOCATIONORGANIZATION 4910 4974 '
+            '_LOCATIONAUTH 4976 5075 _STORAGECONFIG 5077 5108 _LOCATION 5111 5482 _SHAREDSECRET 5485 5694 _SHAREDSECRET_STATE 5625 5694 '
+            '_CREATELOCATIONREQUEST 5696 5814 _CREATELOCATIONRESPONSE 5816 5881 _GETLOCATIONREQUEST 5883 5924 _GETLOCATIONRESPONSE 5926 5988 '
+            '_UPDATELOCATIONREQUEST 5991 6151 _UPDATELOCATIONRESPONSE 6153 6218 _DELETELOCATIONREQUEST 6220 6264 '
+            '_DELETELOCATIONRESPONSE 6266 6290 _GETLOCATIONMETADATAREQUEST 6292 6341 _GETLOCATIONMETADATARESPONSE 6343 6411 '
+            '_UPDATELOCATIONMETADATAREQUEST 6413 6504 _UPDATELOCATIONMETADATARESPONSE 6506 6538 '
+            '_GETORGANIZATIONSWITHACCESSTOLOCATIONREQUEST 6540 6606 _GETORGANIZATIONSWITHACCESSTOLOCATIONRESPONSE 6608 6722 '
+            '_LISTLOCATIONSREQUEST 6724 6771 _SHARELOCATIONREQUEST 6773 6841 _SHARELOCATIONRESPONSE 6843 6866 '
+            '_UNSHARELOCATIONREQUEST 6868 6938 _UNSHARELOCATIONRESPONSE 6940 6965 _LISTLOCATIONSRESPONSE 6967 7032 '
+            '_CREATELOCATIONSECRETREQUEST 7034 7084 _CREATELOCATIONSECRETRESPONSE 7086 7157 _DELETELOCATIONSECRETREQUEST 7159 7228 '
+            '_DELETELOCATIONSECRETRESPONSE 7230 7260 _LOCATIONAUTHREQUEST 7262 7304 _LOCATIONAUTHRESPONSE 7306 7369 _GETROBOTREQUEST 7371 7400 '
+            '_GETROVERRENTALROBOTSREQUEST 7402 7447 _ROVERRENTALROBOT 7449 7554 _GETROVERRENTALROBOTSRESPONSE 7556 7633 '
+            '_GETROBOTRESPONSE 7635 7688 _GETROBOTPARTSREQUEST 7690 7730 _GETROBOTPARTSRESPONSE 7732 7794 _GETROBOTPARTREQUEST 7796 7829 '
+            '_GETROBOTPARTRESPONSE 7831 7912 _GETROBOTPARTBYNAMEANDLOCATIONREQUEST 7914 7987 _GETROBOTPARTBYNAMEANDLOCATIONRESPONSE 7989 8066 '
+            '_GETROBOTPARTLOGSREQUEST 8069 8528 _GETROBOTPARTLOGSRESPONSE 8530 8621 _TAILROBOTPARTLOGSREQUEST 8623 8714 '
+            '_TAILROBOTPARTLOGSRESPONSE 8716 8783 _GETROBOTPARTHISTORYREQUEST 8786 9018 _GETROBOTPARTHISTORYRESPONSE 9020 9127 '
+            '_UPDATEROBOTPARTREQUEST 9130 9363 _UPDATEROBOTPARTRESPONSE 9365 9428 _NEWROBOTPARTREQUEST 9430 9488 '
+            '_NEWROBOTPARTRESPONSE 9490 9529 _DELETEROBOTPARTREQUEST 9531 9572 _GETROBOTPARTMETADATAREQUEST 9574 9615 '
+            '_GETROBOTPARTMETADATARESPONSE 9617 9686 _UPDATEROBOTPARTMETADATAREQUEST 9688 9771 _UPDATEROBOTPARTMETADATARESPONSE 9773 9806 '
+            '_GETROBOTAPIKEYSREQUEST 9808 9850 _APIKEY 9852 9947 _GETROBOTAPIKEYSRESPONSE 9949 10031 _DELETEROBOTPARTRESPONSE 10033 10058 '
+            '_FRAGMENT 10061 10574 _FRAGMENTHISTORYENTRY 10577 10810 _FRAGMENTREVISION 10812 10896 _FRAGMENTTAG 10898 10942 '
+            '_FRAGMENTUSAGE 10945 11089 _FRAGMENTIMPORT 11092 11376 _FRAGMENTIMPORT_VARIABLESENTRY 11294 11342 '
+            '_LISTFRAGMENTSREQUEST 11379 11509 _LISTFRAGMENTSRESPONSE 11511 11629 _GETFRAGMENTREQUEST 11631 11730 '
+            '_GETFRAGMENTRESPONSE 11733 11937 _CREATEFRAGMENTREQUEST 11940 12116 _CREATEFRAGMENTRESPONSE 12118 12183 '
+            '_UPDATEFRAGMENTREQUEST 12186 12523 _UPDATEFRAGMENTRESPONSE 12525 12590 _DELETEFRAGMENTREQUEST 12592 12627 '
+            '_DELETEFRAGMENTRESPONSE 12629 12653 _GETFRAGMENTHISTORYREQUEST 12655 12774 _GETFRAGMENTHISTORYRESPONSE 12776 12881 '
+            '_LISTROBOTSREQUEST 12883 12923 _LISTROBOTSFORLOCATIONSREQUEST 12925 12978 _LISTROBOTSFORORGREQUEST 12980 13021 '
+            '_LISTMACHINESUMMARIESREQUEST 13024 13152 _LISTMACHINESUMMARIESRESPONSE 13154 13242 _LOCATIONSUMMARY 13244 13361 '
+            '_MACHINESUMMARY 13363 13471 _FRAGMENTSUMMARY 13473 13522 _VIAMSERVERVERSION 13524 13588 _VIAMAGENTVERSION 13590 13653 '
+            '_PARTSUMMARY 13656 14321 _LISTROBOTSRESPONSE 14323 14379 _LISTROBOTSFORLOCATIONSRESPONSE 14381 14449 '
+            '_LISTROBOTSFORORGRESPONSE 14451 14513 _NEWROBOTREQUEST 14515 14564 _NEWROBOTRESPONSE 14566 14596 _UPDATEROBOTREQUEST 14598 14662 '
+            '_UPDATEROBOTRESPONSE 14664 14720 _DELETEROBOTREQUEST 14722 14754 _DELETEROBOTRESPONSE 14756 14777 '
+            '_GETROBOTMETADATAREQUEST 14779 14816 _GETROBOTMETADATARESPONSE 14818 14883 _UPDATEROBOTMETADATAREQUEST 14885 14964 '
+            '_UPDATEROBOTMETADATARESPONSE 14966 14995 _MARKPARTASMAINREQUEST 14997 15037 _MARKPARTASMAINRESPONSE 15039 15063 '
+            '_MARKPARTFORRESTARTREQUEST 15065 15109 _MARKPARTFORRESTARTRESPONSE 15111 15139 _CREATEROBOTPARTSECRETREQUEST 15141 15188 '
+            '_CREATEROBOTPARTSECRETRESPONSE 15190 15259 _DELETEROBOTPARTSECRETREQUEST 15261 15327 _DELETEROBOTPARTSECRETRESPONSE 15329 15360 '
+            '_AUTHORIZATION 15363 15545 _ADDROLEREQUEST 15547 15614 _ADDROLERESPONSE 15616 15633 _REMOVEROLEREQUEST 15635 15705 '
+            '_REMOVEROLERESPONSE 15707 15727 _CHANGEROLEREQUEST 15730 15859 _CHANGEROLERESPONSE 15861 15881 '
+            '_LISTAUTHORIZATIONSREQUEST 15883 15957 _LISTAUTHORIZATIONSRESPONSE 15959 16039 _CHECKPERMISSIONSREQUEST 16041 16123 '
+            '_AUTHORIZEDPERMISSIONS 16125 16213 _CHECKPERMISSIONSRESPONSE 16215 16309 _DEPRECATEDSTATUS 16311 16397 '
+            '_CREATEMODULEREQUEST 16399 16459 _CREATEMODULERESPONSE 16461 16515 _UPDATEMODULEREQUEST 16518 16823 _ALLOWEDORGIDS 16825 16853 '
+            '_APP 16856 17103 _UPDATEMODULERESPONSE 17105 17140 _MODEL 17143 17312 _MODULEFILEINFO 17314 17407 '
+            '_UPLOADMODULEFILEREQUEST 17409 17522 _UPLOADMODULEFILERESPONSE 17524 17563 _GETMODULEREQUEST 17565 17682 '
+            '_GETMODULERESPONSE 17684 17740 _MODULE 17743 18293 _VERSIONHISTORY 18296 18637 _UPLOADS 18639 18715 '
+            '_LISTMODULESREQUEST 18718 18868 _LISTMODULESRESPONSE 18870 18929 _GETUSERIDBYEMAILREQUEST 18931 18971 '
+            '_GETUSERIDBYEMAILRESPONSE 18973 19016 _CREATEKEYREQUEST 19018 19102 _CREATEKEYRESPONSE 19104 19148 _DELETEKEYREQUEST 19150 19180 '
+            '_DELETEKEYRESPONSE 19182 19201 _RENAMEKEYREQUEST 19203 19247 _RENAMEKEYRESPONSE 19249 19294 _AUTHORIZATIONDETAILS 19297 19433 '
+            '_APIKEYWITHAUTHORIZATIONS 19435 19558 _LISTKEYSREQUEST 19560 19593 _LISTKEYSRESPONSE 19595 19670 _ROTATEKEYREQUEST 19672 19702 '
+            '_ROTATEKEYRESPONSE 19704 19748 _CREATEKEYFROMEXISTINGKEYAUTHORIZATIONSREQUEST 19750 19809 '
+            '_CREATEKEYFROMEXISTINGKEYAUTHORIZATIONSRESPONSE 19811 19884 _APPCUSTOMIZATIONS 19886 19971 '
+            '_MACHINEPICKERCUSTOMIZATIONS 19973 20076 _APPSERVICE 20944 28754 '
+        ))
     # @@protoc_insertion_point(module_scope)

@@ -16,6 +16,8 @@ except ImportError:
 else:
     from google.protobuf import descriptor as _descriptor
     from ansible_collections.viam.cloud.plugins.module_utils.proto.viam_pool import POOL as _viam_pool
+    from ansible_collections.viam.cloud.plugins.module_utils.proto.viam_pool import lazy_members as _lazy_members
+    from ansible_collections.viam.cloud.plugins.module_utils.proto.viam_pool import set_serialized_offsets as _set_serialized_offsets
     from google.protobuf import runtime_version as _runtime_version
     from google.protobuf import symbol_database as _symbol_database
     from google.protobuf.internal import builder as _builder
@@ -42,16 +44,16 @@ else:
     )
 
     _globals = globals()
-    _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-    _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ansible_collections.viam.cloud.plugins.module_utils.proto.proto.rpc.v1.auth_pb2', _globals)
+    if _descriptor._USE_C_DESCRIPTORS:
+        # Classes, enums and descriptor globals are made on first use (viam_pool.lazy_members):
+        # a task needs a few of them, and making all of them at import costs every task.
+        __getattr__ = _lazy_members(DESCRIPTOR, 'ansible_collections.viam.cloud.plugins.module_utils.proto.proto.rpc.v1.auth_pb2', _globals)
+    else:
+        _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
+        _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ansible_collections.viam.cloud.plugins.module_utils.proto.proto.rpc.v1.auth_pb2', _globals)
     if not _descriptor._USE_C_DESCRIPTORS:
         DESCRIPTOR._loaded_options = None
-        _globals['_CREDENTIALS']._serialized_start = 41
-        _globals['_CREDENTIALS']._serialized_end = 85
-        _globals['_AUTHENTICATEREQUEST']._serialized_start = 87
-        _globals['_AUTHENTICATEREQUEST']._serialized_end = 172
-        _globals['_AUTHENTICATERESPONSE']._serialized_start = 174
-        _globals['_AUTHENTICATERESPONSE']._serialized_end = 218
-        _globals['_AUTHSERVICE']._serialized_start = 220
-        _globals['_AUTHSERVICE']._serialized_end = 320
+        _set_serialized_offsets(_globals, (
+            '_CREDENTIALS 41 85 _AUTHENTICATEREQUEST 87 172 _AUTHENTICATERESPONSE 174 218 _AUTHSERVICE 220 320 '
+        ))
     # @@protoc_insertion_point(module_scope)
