@@ -1,0 +1,156 @@
+# Shared by hack/demo.sh (`make demo`) and hack/e2e.sh (`make e2e`); sourced,
+# not run. It installs the collection from a built tarball into a scratch
+# directory, starts and stops the emulator and the loopback "robot" sshd
+# (hack/robot-sshd.sh), and knows how to read a PLAY RECAP.
+#
+# The caller sets: repo, venv, work (a scratch directory), then calls
+# demo_init, and must `trap demo_cleanup EXIT`.
+# shellcheck shell=bash
+# repo, venv and work are the caller's; demo_server_* are read by the caller.
+# shellcheck disable=SC2154,SC2034
+
+# shellcheck source=hack/robot-sshd.sh
+source "${repo}/hack/robot-sshd.sh"
+
+emulator_pid=""
+sshd_started=""
+started_pids=()
+
+say() { printf '\n\033[1m>>> [%3ds] %s\033[0m\n' "$((SECONDS - ${started:-0}))" "$*"; }
+
+demo_init() {
+    export PATH="${venv}/bin:${PATH}"
+    export ANSIBLE_COLLECTIONS_PATH="${work}/collections"
+    # SSH connection sharing sockets in our scratch directory, so cleanup
+    # can close every master connection it opened (none outlives the run).
+    export ANSIBLE_SSH_CONTROL_PATH_DIR="${work}/cp"
+    # One SSH round trip per task instead of several (the robots need no
+    # requiretty), as a real fleet's ansible.cfg would set.
+    export ANSIBLE_PIPELINING="${ANSIBLE_PIPELINING:-true}"
+    mkdir -p "${work}/cp"
+}
+
+# Build the collection and install the tarball, as a user would.
+demo_install_collection() {
+    ansible-galaxy collection build "${repo}" --output-path "${work}" --force >/dev/null
+    ansible-galaxy collection install "${work}"/viam-cloud-*.tar.gz -p "${work}/collections" --force >/dev/null
+    ansible-galaxy collection list viam.cloud -p "${work}/collections" 2>/dev/null | tail -n 1
+}
+
+# Start the emulator, export VIAM_APP_URL, VIAM_API_KEY_ID, VIAM_API_KEY, VIAM_ORG_ID.
+demo_start_emulator() {
+    # Credentials in the shell must not send anything anywhere else.
+    unset VIAM_APP_URL VIAM_API_KEY_ID VIAM_API_KEY VIAM_ORG_ID
+    VIAM_EMULATOR_PYTHON="${venv}/bin/python" setsid "${repo}/tests/emulator/viam-app-emulator" \
+        --host 127.0.0.1 --port 0 </dev/null >"${work}/emulator.json" 2>"${work}/emulator.log" &
+    emulator_pid=$!
+    started_pids+=("${emulator_pid}")
+    for _ in $(seq 600); do
+        [ -s "${work}/emulator.json" ] && break
+        if ! kill -0 "${emulator_pid}" 2>/dev/null; then
+            echo "ERROR: the emulator exited before it was ready:" >&2
+            tail -n 30 "${work}/emulator.log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    [ -s "${work}/emulator.json" ] || { echo "ERROR: the emulator was not ready within 60 s" >&2; return 1; }
+    eval "$("${venv}/bin/python" - "${work}/emulator.json" <<'PY'
+import json, shlex, sys
+info = json.load(open(sys.argv[1]))
+for var, key in (("VIAM_APP_URL", "app_url"), ("VIAM_API_KEY_ID", "api_key_id"),
+                 ("VIAM_API_KEY", "api_key"), ("VIAM_ORG_ID", "organization_id")):
+    print("export %s=%s" % (var, shlex.quote(info[key])))
+PY
+)"
+}
+
+# Start the loopback robot sshd; export what examples/robots.viam.yml reads.
+demo_start_robots() {
+    robot_sshd_start "${work}/sshd" || return 1
+    sshd_started=1
+    started_pids+=("$(cat "${work}/sshd/sshd.launcher.pid")")
+    export VIAM_DEMO_SSH_PORT="${ROBOT_SSH_PORT}" VIAM_DEMO_SSH_USER="${ROBOT_SSH_USER}" \
+        VIAM_DEMO_SSH_KEY="${ROBOT_SSH_KEY}" VIAM_DEMO_SSH_KNOWN_HOSTS="${ROBOT_SSH_KNOWN_HOSTS}" \
+        VIAM_DEMO_ROBOTS_DIR="${work}/robots"
+    # The robots' Python: the system's, as on a real robot computer (pyenv
+    # shims can fool interpreter discovery), else ours.
+    if [ -x /usr/bin/python3 ]; then
+        export VIAM_DEMO_PYTHON=/usr/bin/python3
+    else
+        export VIAM_DEMO_PYTHON="${venv}/bin/python"
+    fi
+    mkdir -p "${VIAM_DEMO_ROBOTS_DIR}"
+}
+
+# A stand-in viam-server (the real one needs the internet and a real robot):
+# a small script behind a file:// URL, with its sha256. Sets demo_server_url
+# and demo_server_sha256.
+demo_fake_server() {
+    mkdir -p "${work}/dist"
+    printf '#!/bin/sh\n# stand-in for viam-server (make demo / make e2e)\necho "viam-server stand-in: $*"\n' \
+        >"${work}/dist/viam-server"
+    demo_server_url="file://${work}/dist/viam-server"
+    demo_server_sha256="$(sha256sum "${work}/dist/viam-server" | cut -d' ' -f1)"
+}
+
+# The PLAY RECAP lines of a playbook log.
+demo_recap() {
+    sed -n '/^PLAY RECAP/,$p' "$1" | grep -E '^[^ ].* : ok=' || true
+}
+
+# True when every host of the log's PLAY RECAP has changed=0 failed=0 unreachable=0.
+demo_unchanged() {
+    local lines
+    lines="$(demo_recap "$1")"
+    [ -n "${lines}" ] || return 1
+    ! grep -vE 'changed=0 +unreachable=0 +failed=0 ' <<<"${lines}" >/dev/null
+}
+
+# True when no host of the log's PLAY RECAP failed or was unreachable.
+demo_succeeded() {
+    local lines
+    lines="$(demo_recap "$1")"
+    [ -n "${lines}" ] || return 1
+    ! grep -vE 'unreachable=0 +failed=0 ' <<<"${lines}" >/dev/null
+}
+
+# Stop everything we started: SSH master connections, sshd, emulator; then
+# check that none of those processes (or their children) survive.
+demo_cleanup() {
+    local sock
+    for sock in "${work}"/cp/*; do
+        [ -S "${sock}" ] || continue
+        ssh -o ControlPath="${sock}" -O exit placeholder >/dev/null 2>&1 || true
+    done
+    if [ -n "${sshd_started}" ]; then
+        robot_sshd_stop "${work}/sshd" || true
+        sshd_started=""
+    fi
+    if [ -n "${emulator_pid}" ] && kill -0 "${emulator_pid}" 2>/dev/null; then
+        kill -TERM -- "-${emulator_pid}" 2>/dev/null || kill -TERM "${emulator_pid}" 2>/dev/null || true
+        for _ in $(seq 50); do
+            robot_sshd_alive "${emulator_pid}" || break
+            sleep 0.1
+        done
+        kill -KILL -- "-${emulator_pid}" 2>/dev/null || true
+        wait "${emulator_pid}" 2>/dev/null || true
+        echo ">>> emulator (pid ${emulator_pid}) stopped"
+    fi
+    emulator_pid=""
+    local pid left=""
+    for pid in "${started_pids[@]}"; do
+        if robot_sshd_alive "${pid}" || [ -n "$(ps -o pid= -g "${pid}" 2>/dev/null | tr -d ' \n')" ]; then
+            left="${left} ${pid}"
+        fi
+    done
+    # Anything still running from our scratch directory (an SSH master, a stray module).
+    local strays
+    strays="$(pgrep -f -- "${work}" | grep -vx -e "$$" -e "${BASHPID}" | xargs || true)"
+    if [ -n "${left}" ] || [ -n "${strays}" ]; then
+        echo "WARNING: processes survived the cleanup: ${left} ${strays}" >&2
+        ps -o pid,pgid,args -p "$(echo "${left} ${strays}" | xargs | tr ' ' ',')" >&2 2>/dev/null || true
+        return 1
+    fi
+    echo ">>> nothing we started is still running (checked with ps)"
+}
