@@ -13,7 +13,7 @@ from .wire import app_pb2
 
 def create_api_key(tx: Tx, org_id: str, name: str, key_id: Optional[str] = None,
                    key: Optional[str] = None) -> app_pb2.APIKey:
-    api_key = app_pb2.APIKey(id=key_id or new_uuid(), key=key or new_secret(), name=name)
+    api_key = app_pb2.APIKey(id=key_id or new_uuid(), key=key or new_secret("api_key"), name=name)
     api_key.created_on.FromDatetime(now())
     tx.put("api_key", api_key.id, api_key, name=name, org=org_id)
     return api_key

@@ -140,7 +140,7 @@ def rename_key(call: Call, request: app_pb2.RenameKeyRequest) -> app_pb2.RenameK
 def rotate_key(call: Call, request: app_pb2.RotateKeyRequest) -> app_pb2.RotateKeyResponse:
     api_key = _must_get_key(call, request.id)
     _require_key_owner(call, api_key)
-    api_key.key = new_secret()
+    api_key.key = new_secret("api_key")
     call.tx.put("api_key", api_key.id, api_key, name=api_key.name, org=_key_org(call.tx, api_key.id))
     return app_pb2.RotateKeyResponse(id=api_key.id, key=api_key.key)
 

@@ -26,8 +26,8 @@ MAX_ACTIVE_SECRETS = 2  # app.proto: a create succeeds only if <= 2 active secre
 
 # -- shared secrets (locations and parts follow the same rules) -------------------------
 
-def new_shared_secret() -> app_pb2.SharedSecret:
-    secret = app_pb2.SharedSecret(id=new_uuid(), secret=new_secret(), state=app_pb2.SharedSecret.STATE_ENABLED)
+def new_shared_secret(kind: str = "shared_secret") -> app_pb2.SharedSecret:
+    secret = app_pb2.SharedSecret(id=new_uuid(), secret=new_secret(kind), state=app_pb2.SharedSecret.STATE_ENABLED)
     secret.created_on.FromDatetime(now())
     return secret
 
@@ -42,7 +42,7 @@ def add_secret(secrets, what: str) -> app_pb2.SharedSecret:
     if active >= MAX_ACTIVE_SECRETS:
         raise failed_precondition("%s already has %d active secrets, the most allowed; delete one before creating "
                                   "another" % (what, active))
-    secret = new_shared_secret()
+    secret = new_shared_secret("%s_secret" % what.split(" ")[0])  # location_secret / part_secret
     secrets.append(secret)
     return secret
 

@@ -34,6 +34,9 @@ PARENT = os.environ.get("VIAM_COLLECTIONS_PARENT") or ""
 COLLECTION = os.path.join(PARENT, "ansible_collections", "viam", "cloud")
 GOLDEN = os.path.join(HERE, "golden.json")
 FLEET = "2:3:2"
+# Written by hack/integration.sh when its secrets scan is on: this target's own emulator logs the
+# secrets it issues there too, and the inventory cache is kept there for the scanner.
+SCAN_KEYS = ("viam_secrets_log", "viam_secrets_artifacts")
 CHECKS = []
 
 
@@ -53,6 +56,18 @@ def expect(condition, message, *details):
 
 # ------------------------------------------------------------------ the environment
 
+def secrets_scan_settings():
+    """viam_secrets_log / viam_secrets_artifacts from the integration config, when the scan is on."""
+    import yaml
+
+    try:
+        with open(os.path.join(COLLECTION, "tests", "integration", "integration_config.yml")) as handle:
+            config = yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return dict((key, str(config[key])) for key in SCAN_KEYS if config.get(key))
+
+
 class Env:
     """The emulator, the client, a scratch directory and ways to run ansible-inventory."""
 
@@ -60,9 +75,11 @@ class Env:
         self.tmp = tempfile.mkdtemp(prefix="viam-inventory-it.")
         self.call_log = os.path.join(self.tmp, "calls.log")
         env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
+        self.scan = secrets_scan_settings()
+        secrets_log = ["--secrets-log", self.scan["viam_secrets_log"]] if "viam_secrets_log" in self.scan else []
         self.emulator = subprocess.Popen(
             [os.path.join(COLLECTION, "tests", "emulator", "viam-app-emulator"), "--host", "127.0.0.1", "--port", "0",
-             "--seed-fleet", FLEET, "--call-log", self.call_log],
+             "--seed-fleet", FLEET, "--call-log", self.call_log] + secrets_log,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=open(os.path.join(self.tmp, "emulator.log"), "w"),
             env=env, start_new_session=True)
         line = self.emulator.stdout.readline()
@@ -84,6 +101,9 @@ class Env:
             self.emulator.wait(timeout=10)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(self.emulator.pid, signal.SIGKILL)
+        if "viam_secrets_artifacts" in self.scan and os.path.isdir(self.cache_dir):
+            shutil.copytree(self.cache_dir, os.path.join(self.scan["viam_secrets_artifacts"], "inventory-cache"),
+                            dirs_exist_ok=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def base(self, **options):
@@ -421,7 +441,9 @@ def metadata(env):
 
 @check
 def secrets(env):
-    out, _err, _calls = env.run(env.base(include_secrets=True, part_details=True))
+    # Asked for: the output holds the parts' secrets. ansible-inventory also copies its output into
+    # the Ansible log (log_path, on during the secrets scan of hack/integration.sh): not this one.
+    out, _err, _calls = env.run(env.base(include_secrets=True, part_details=True), env={"ANSIBLE_LOG_PATH": "/dev/null"})
     for v in hostvars(out).values():
         expect(v["viam_secret"] and v["viam_secrets"] and v["viam_secrets"][0]["secret"], "include_secrets", v)
     out, _err, _calls = env.run(env.base())
