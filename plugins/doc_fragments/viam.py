@@ -59,8 +59,10 @@ options:
     description:
       - Timeout in seconds of each call to the Viam app API.
       - Transient failures (unavailable, rate limited, and timeouts of read-only calls) are retried with
-        exponential backoff, up to 5 tries per call. A call that creates something (a machine, a part, a key,
-        a secret, ...) is not sent again once it may have reached the server, so that nothing is created twice.
+        exponential backoff, up to 10 tries per call within 60 seconds. A call that creates something (a machine,
+        a part, a key, a secret, ...) is never sent again blindly once it may have reached the server; the module
+        first looks the resource up by name and sends the call again only when it is not there, so that nothing
+        is created twice.
     type: float
     default: 30
 notes:

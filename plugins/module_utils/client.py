@@ -162,6 +162,9 @@ RPC_KINDS = {
 }
 
 _TRANSIENT = frozenset(("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"))
+# A read that timed out this many times in a row is not tried again: the
+# timeout is too short for the server (retrying would only make the user wait).
+DEADLINE_TRIES = 3
 # Codes after which a write may or may not have been applied.
 _AMBIGUOUS = frozenset(("UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "CANCELLED"))
 
@@ -371,7 +374,7 @@ class ViamClient:
 
     def __init__(self, app_url: str = DEFAULT_APP_URL, api_key_id: t.Optional[str] = None, api_key: t.Optional[str] = None,
                  organization_id: t.Optional[str] = None, validate_certs: bool = True, ca_path: t.Optional[str] = None,
-                 timeout: float = DEFAULT_TIMEOUT, retries: int = 5, retry_budget: float = 60.0,
+                 timeout: float = DEFAULT_TIMEOUT, retries: int = 10, retry_budget: float = 60.0,
                  backoff_base: float = 0.25, backoff_max: float = 8.0, warn=None, user_agent: t.Optional[str] = None):
         self.app_url = app_url or DEFAULT_APP_URL
         self.tls, self.host, self.port = parse_app_url(self.app_url)
@@ -533,6 +536,9 @@ class ViamClient:
             summary = "cannot resolve the host name of app_url %s" % self.app_url
         elif not self.tls and code == "UNAVAILABLE" and "socket closed" in details.lower():
             hint = _NOT_PLAIN_HINT % self.target
+        elif code == "DEADLINE_EXCEEDED" and timeout is not None:
+            hint = "The Viam app did not answer within the timeout option (%s s): raise it if the app is slow to " \
+                   "answer from here" % ("%g" % timeout)
         if spec.name == AUTH_RPC and code in ("UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT"):
             summary = describe("UNAUTHENTICATED")
         return ViamError(code=code, rpc=spec.name, details=details, resource=resource, maybe_applied=maybe_applied,
@@ -567,6 +573,7 @@ class ViamClient:
         attempt = 0
         reauthed = False
         ambiguous = False
+        deadlines = 0
         while True:
             attempt += 1
             metadata = None
@@ -587,6 +594,9 @@ class ViamClient:
                 attempt -= 1
                 continue
             retry, was_ambiguous = self._decide(spec, code, details)
+            deadlines = deadlines + 1 if code == "DEADLINE_EXCEEDED" else 0
+            if deadlines >= DEADLINE_TRIES:
+                retry = False
             if spec.kind == DELETE and code == "NOT_FOUND" and ambiguous:
                 return spec.response_class()  # an earlier attempt did delete it
             ambiguous = ambiguous or was_ambiguous

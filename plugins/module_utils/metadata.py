@@ -23,6 +23,7 @@ __metaclass__ = type
 import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import dict_to_struct, struct_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.validate import json_problem
 
 METADATA_ARGUMENT_SPEC = dict(
     metadata=dict(type="dict"),
@@ -47,6 +48,9 @@ def normalize_metadata(data: t.Optional[dict]) -> dict:
 
     Raises MetadataError for a value a JSON object cannot hold.
     """
+    problem = json_problem("metadata", data or {}, default=str)  # dates are stored as text
+    if problem:
+        raise MetadataError(problem)
     try:
         return struct_to_dict(dict_to_struct(data or {}))
     except (TypeError, ValueError) as exc:

@@ -31,6 +31,8 @@ import json
 import math
 import typing as t
 
+from ansible_collections.viam.cloud.plugins.module_utils.validate import json_problem
+
 FRAGMENTS_KEY = "fragments"
 
 
@@ -88,10 +90,9 @@ def check_config(config: t.Any, option: str = "config") -> dict:
     """The config option as a JSON-able dict, or ConfigError saying what is wrong with it."""
     if not isinstance(config, dict):
         raise ConfigError("%s must be a dict (the part's JSON config), not %s" % (option, type(config).__name__))
-    try:
-        json.dumps(config, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError("%s cannot be stored as JSON: %s" % (option, exc))
+    problem = json_problem(option, config)
+    if problem:
+        raise ConfigError(problem)
     return normalize(config)
 
 

@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - viam.cloud.viam
+  - viam.cloud.viam_authorizations
 options:
   name:
     description:
@@ -44,31 +45,6 @@ options:
       - Only an owner of a resource can give a key a role on it.
     type: list
     elements: dict
-    suboptions:
-      role:
-        description:
-          - V(owner) may change what the role covers. V(operator) may use and monitor it, but not change its
-            configuration.
-        type: str
-        required: true
-        choices: [owner, operator]
-      resource_type:
-        description:
-          - What the role covers. A role on a location covers its sub-locations and their machines.
-        type: str
-        required: true
-        choices: [organization, location, robot]
-      resource:
-        description:
-          - The location or machine, by name or ID, as in M(viam.cloud.viam_role).
-          - A machine is given by ID, or by name, looked up in O(authorizations[].location) when it is given,
-            otherwise in the whole organization.
-          - For V(organization), it defaults to the organization of the task.
-        type: str
-      location:
-        description:
-          - Name or ID of the location of the machine named by O(authorizations[].resource).
-        type: str
   copy_from:
     description:
       - Name or ID of an existing key of the organization whose roles the key gets.
@@ -236,6 +212,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModul
 
 
 class ApiKeyModule(ViamModule):
+    settle_duplicates = True  # key names may repeat in Viam: racing creates are settled by keep_oldest
     argument_spec = dict(
         name=dict(type="str"),
         id=dict(type="str"),
@@ -365,6 +342,11 @@ class ApiKeyModule(ViamModule):
         if self.check_mode:
             return self.result(True, before={}, after=after, api_key=data)
         key_id, secret = self.create_once(name, desired, known_ids)
+        named = [entry.api_key for entry in self.list_keys() if entry.api_key.name == name]
+        made = next((key for key in named if key.id == key_id), None)
+        if made is not None:
+            self.keep_oldest(made, lambda: named,
+                             lambda key: self.client.delete_key(id=key.id, resource="API key %r (id %s)" % (name, key.id)))
         return self.result(True, before={}, after=after, api_key=self.returned(key_id, secret, data))
 
     def create_once(self, name, desired, known_ids):
@@ -384,19 +366,26 @@ class ApiKeyModule(ViamModule):
         """CreateKey -> (id, secret); if its answer was lost, find the new key and rotate it to learn a secret."""
         request = [build(role, resource_type, resource_id, organization_id=self.organization_id,
                          identity_type="api-key") for resource_type, resource_id, role in sorted(desired)]
-        try:
+
+        def create():
             response = self.client.create_key(authorizations=request, name=name, resource="API key %r" % name)
             return response.id, response.key
-        except ViamError as err:
-            if not err.maybe_applied:
-                raise
+
+        def find():
             made = [e.api_key for e in self.list_keys() if e.api_key.name == name and e.api_key.id not in known_ids]
-            if len(made) != 1:
-                raise
-            self.module.warn("the answer to CreateKey for %r was lost; the key was created (id %s) and rotated to "
-                             "learn its secret" % (name, made[0].id))
-            rotated = self.client.rotate_key(id=made[0].id, resource="API key %r" % name)
-            return rotated.id, rotated.key
+            return (made[0].id, None) if len(made) == 1 else None
+
+        key_id, secret = self.create_or_find(create, find)
+        if secret is not None:
+            return key_id, secret
+        self.module.warn("the answer to CreateKey for %r was lost; the key was created (id %s) and rotated to "
+                         "learn its secret" % (name, key_id))
+        # A rotation whose answer is lost can be sent again: the last one sets the secret we learn.
+        return self.create_or_find(lambda: self.rotate(key_id, name), lambda: None)
+
+    def rotate(self, key_id, name):
+        rotated = self.client.rotate_key(id=key_id, resource="API key %r" % name)
+        return rotated.id, rotated.key
 
     def returned(self, key_id, secret, fallback):
         entry = self.fetch(key_id)

@@ -181,6 +181,7 @@ def managed_view(location):
 
 
 class LocationModule(ViamModule):
+    settle_duplicates = True  # location names may repeat in Viam: racing creates are settled by keep_oldest
     argument_spec = dict(
         name=dict(type="str"),
         id=dict(type="str"),
@@ -329,10 +330,19 @@ class LocationModule(ViamModule):
         if self.check_mode:
             return self.result(True, before={}, after=after, location=dict(after, id=""))
         location = self.create_once(name, parent_id)
+        location = self.keep_oldest(location, lambda: self.same_name(name),
+                                    lambda made: self.client.delete_location(location_id=made.id,
+                                                                             resource="location %r (id %s)" % (name, made.id)))
         if region:
             location = self.client.update_location(location_id=location.id, region=region,
                                                    resource="location %r" % name).location
         return self.result(True, before={}, after=after, location=self.returned(location))
+
+    def same_name(self, name):
+        """The organization's locations named ``name`` (several only after racing creates)."""
+        return [loc for loc in self.client.list_locations(
+            organization_id=self.organization_id, resource="locations of organization %r" % self.organization_id
+        ).locations if loc.name == name]
 
     def create_once(self, name, parent_id):
         """CreateLocation; if its answer was lost, the location may exist: look again before failing."""

@@ -239,6 +239,7 @@ VISIBILITIES = {
     "public_unlisted": "VISIBILITY_PUBLIC_UNLISTED",
 }
 TRIPLET_RE = re.compile(r"^[^:\s]+:[^:\s]+:[^:\s]+$")
+PLAIN_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 SETTINGS = ("url", "description", "entrypoint")
 
@@ -274,6 +275,9 @@ class ModuleModule(ViamModule):
         if current is None and ":" in name:
             self.fail("module %r not found in organization %r; to create a module, give its plain name (without "
                       "the namespace)" % (name, self.organization_id))
+        if current is None and not PLAIN_NAME_RE.match(name):
+            self.fail("module name %r may contain only letters, digits, '-' and '_' (a new module's name must be "
+                      "a plain name)" % name)
         before = self.managed_view(module_view(current)) if current is not None else {}
         data = module_view(current) if current is not None else self.new_view(name)
         changes = self.settings_changes(data)

@@ -115,6 +115,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.common import (
 )
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict, struct_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.validate import uuid_problem
 
 
 def describe_organization(client, organization, members, metadata):
@@ -139,6 +140,9 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     client = client_from_module(module)
     organization_id = module.params["organization_id"]
+    problem = uuid_problem("organization_id", organization_id, "an organization ID")
+    if problem:
+        module.fail_json(msg=problem)
     try:
         if organization_id:
             found = [client.get_organization(

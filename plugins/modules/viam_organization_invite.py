@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - viam.cloud.viam
+  - viam.cloud.viam_authorizations
 options:
   email:
     description:
@@ -41,33 +42,10 @@ options:
         O(resend=true), which leaves them as they are.
       - The roles of a pending invite are compared in any order. When they differ, the roles that are missing
         are added and those not asked for are removed, in one call.
+      - A role on an organization (O(authorizations[].resource_type=organization)) can only be on the organization of
+        the task.
     type: list
     elements: dict
-    suboptions:
-      role:
-        description:
-          - V(owner) may change what the role covers. V(operator) may use and monitor it, but not change its
-            configuration.
-        type: str
-        required: true
-        choices: [owner, operator]
-      resource_type:
-        description:
-          - What the role covers. A role on a location covers its sub-locations and their machines.
-        type: str
-        required: true
-        choices: [organization, location, robot]
-      resource:
-        description:
-          - The location or machine, by name or ID, as in M(viam.cloud.viam_role).
-          - A machine is given by ID, or by name, looked up in O(authorizations[].location) when it is given,
-            otherwise in the whole organization.
-          - For V(organization), it defaults to the organization of the task, which is the only one accepted.
-        type: str
-      location:
-        description:
-          - Name or ID of the location of the machine named by O(authorizations[].resource).
-        type: str
   send_email_invite:
     description:
       - Whether Viam emails the invite to the person when it is created.
@@ -353,20 +331,23 @@ class OrganizationInviteModule(ViamModule):
         after = self.managed_view(data)
         if self.check_mode:
             return self.result(True, before={}, after=after, invite=data, member=self.is_member)
-        try:
-            invite = self.client.create_organization_invite(
-                organization_id=self.organization_id, email=self.email, authorizations=self.request(desired),
-                send_email_invite=self.params["send_email_invite"], resource=self.what).invite
-        except ViamError as err:
-            # The answer was lost: the invite may be there (or already accepted); look before failing.
-            if not err.maybe_applied:
-                raise
+        accepted = object()
+
+        def find():
+            # The answer was lost: the invite may be there (or already accepted); look before sending it again.
             listing = self.list_members()
             invite = find_invite(listing.invites, self.email)
-            if invite is None and find_member(listing.members, email=self.email) is None:
-                raise
-            if invite is None:
-                return self.result(True, before={}, after=after, invite=data, member=self.is_member)
+            if invite is None and find_member(listing.members, email=self.email) is not None:
+                return accepted
+            return invite
+
+        invite = self.create_or_find(
+            lambda: self.client.create_organization_invite(
+                organization_id=self.organization_id, email=self.email, authorizations=self.request(desired),
+                send_email_invite=self.params["send_email_invite"], resource=self.what).invite,
+            find)
+        if invite is accepted:
+            return self.result(True, before={}, after=after, invite=data, member=self.is_member)
         return self.result(True, before={}, after=after, invite=self.view(invite), member=False)
 
     def update(self, invite, desired):

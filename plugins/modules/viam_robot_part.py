@@ -282,7 +282,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
     find_part, get_part_by_id, is_uuid, part_name_taken, require_fragments, resolve_robot)
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, check_config, config_changes, configs_equal, desired_config, normalize, parse_config_json, part_view)
 
@@ -440,8 +440,11 @@ class RobotPartModule(ViamModule):
             return self.create(ids)
         return self.update(current, response, ids)
 
-    def check_name_free(self, name, location_id, except_part=""):
+    def check_name_free(self, name, location_id, except_part="", creating_on=""):
         other = part_name_taken(self.client, name, location_id, except_part)
+        if other is not None and creating_on and other.robot == creating_on:
+            # Not there when we looked, there now: a racing run made it. Read again (ViamModule.run).
+            raise CreateRaced(ViamError(code="ALREADY_EXISTS", rpc="NewRobotPart", resource="part %r" % name))
         if other is not None:
             self.fail("a part named %r already exists in location %r (part id %s of machine id %s); part names are "
                       "unique within a location" % (name, location_id, other.id, other.robot))
@@ -469,9 +472,14 @@ class RobotPartModule(ViamModule):
                                config_changes=changes)
         if rename:
             self.check_name_free(name, current.location_id, current.id)
-        if (rename or reconfigure) and self.known_update is not None and self.check_mode \
+        if (rename or reconfigure) and self.known_update is not None \
                 and micros(self.known_update) != micros(current.last_updated):
-            self.fail(self.conflict_message(current.name))
+            # Known stale before sending: fail without the write (the API would refuse it anyway).
+            details = "last_known_update %s; its last_updated is now %s" % (
+                self.known_update.ToJsonString(), current.last_updated.ToJsonString())
+            self.fail("%s (%s)" % (self.conflict_message(current.name), details),
+                      viam_error=ViamError(code="FAILED_PRECONDITION", details=details,
+                                           resource="part %r" % current.name).to_dict())
         if self.check_mode:
             predicted = self.returned(current, wanted_config)
             predicted.update(name=name, main_part=after["main_part"], robot_config=normalize(wanted_config))
@@ -499,6 +507,12 @@ class RobotPartModule(ViamModule):
             return self.client.update_robot_part(resource="part %r" % current.name, **request).part
         except ViamError as err:
             if err.code == "FAILED_PRECONDITION":
+                if err.maybe_applied:
+                    # An earlier try's answer was lost and the retry found last_updated moved: if the part is now
+                    # what we sent, that try landed.
+                    fresh_config, fresh = self.read_config_by_id(current.id, current.name)
+                    if fresh.part.name == name and (config is None or configs_equal(fresh_config, config)):
+                        return fresh.part
                 self.fail("%s (%s)" % (self.conflict_message(current.name), err.details or err.summary),
                           viam_error=err.to_dict())
             raise
@@ -509,7 +523,7 @@ class RobotPartModule(ViamModule):
         wanted_config = desired_config({}, self.config_option, ids)
         after = part_view(dict(name=name, main_part=bool(self.params["main"])), wanted_config)
         changes = config_changes({}, wanted_config)
-        self.check_name_free(name, robot.location)
+        self.check_name_free(name, robot.location, creating_on=robot.id)
         if self.check_mode:
             predicted = dict(id="", name=name, robot=robot.id, location_id=robot.location,
                              main_part=bool(self.params["main"]), robot_config=wanted_config, config=wanted_config)

@@ -166,10 +166,9 @@ authorization:
 
 from ansible_collections.viam.cloud.plugins.module_utils.authorizations import build, canonical
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
     RoleResources, is_uuid, require_identity, user_id_by_email)
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
 
 
 class RoleModule(ViamModule):
@@ -283,12 +282,11 @@ class RoleModule(ViamModule):
     def add_once(self, role, what):
         """AddRole; if its answer was lost, the role may be there already: look again before failing."""
         try:
-            self.client.add_role(authorization=self.request(role), resource=what)
-        except ViamError as err:
-            if not (err.maybe_applied or err.code == "ALREADY_EXISTS"):
-                raise
+            self.create_or_find(lambda: self.client.add_role(authorization=self.request(role), resource=what) or True,
+                                lambda: True if role in self.current_roles() else None)
+        except CreateRaced as raced:
             if role not in self.current_roles():
-                raise
+                raise raced.error
 
 
 def main():

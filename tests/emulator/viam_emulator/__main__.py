@@ -12,6 +12,7 @@ import time
 
 from .bootstrap import bootstrap
 from .errors import RpcError
+from .ids import SECRETS_LOG
 from .registry import Settings
 from .server import Emulator
 from .store import Store
@@ -31,6 +32,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every call by this many milliseconds")
     parser.add_argument("--fail-rate", type=float, default=0.0,
                         help="share of calls (0..1) answered UNAVAILABLE before doing anything")
+    parser.add_argument("--lose-rate", type=float, default=0.0,
+                        help="share of calls (0..1) that are applied and then answered UNAVAILABLE, as if the "
+                             "answer were lost on the way back (logged as code LOST_UNAVAILABLE)")
     parser.add_argument("--token-ttl", type=float, default=0.0,
                         help="access tokens expire after this many seconds (default: never)")
     parser.add_argument("--bootstrap-key-id", help="UUID of the owner API key to create (default: random)")
@@ -38,9 +42,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed-fleet", metavar="L:M:P",
                         help="create L locations x M machines x P parts (main part included) at start")
     parser.add_argument("--call-log", help="append one JSON line per call (method, code, ms) to this file")
+    parser.add_argument("--secrets-log", metavar="FILE",
+                        help="append one JSON line per secret issued (API keys, location and part secrets, access "
+                             "tokens, the bootstrap key) to this file, for the secrets scanner (tests/secrets)")
     args = parser.parse_args(argv)
     if not 0.0 <= args.fail_rate <= 1.0:
         parser.error("--fail-rate must be between 0 and 1")
+    if not 0.0 <= args.lose_rate <= 1.0:
+        parser.error("--lose-rate must be between 0 and 1")
     if args.latency_ms < 0:
         parser.error("--latency-ms must not be negative")
     if bool(args.bootstrap_key_id) != bool(args.bootstrap_key):
@@ -92,9 +101,11 @@ def make_certificate(host: str):
 def main(argv=None) -> int:
     args = parse_args(argv)
     store = Store(args.db)
+    SECRETS_LOG.open(args.secrets_log)
     try:
         with store.transaction() as tx:
             org_id, api_key = bootstrap(tx, args.bootstrap_key_id, args.bootstrap_key)
+            SECRETS_LOG.record("bootstrap_key", api_key.key)
             if args.seed_fleet:
                 from .seed import seed_fleet
                 seed_fleet(tx, Settings(), org_id, *args.seed_fleet)
@@ -102,7 +113,7 @@ def main(argv=None) -> int:
         print("viam-app-emulator: %s" % err.message, file=sys.stderr)
         return 2
     emulator = Emulator(store, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
-                        call_log=args.call_log, token_ttl=args.token_ttl)
+                        call_log=args.call_log, token_ttl=args.token_ttl, lose_rate=args.lose_rate)
     tls = None
     cert_path = None
     if args.tls:

@@ -17,6 +17,7 @@ import grpc
 from . import handlers  # noqa: F401  # pylint: disable=unused-import  # registers every RPC handler
 from .access import Principal
 from .errors import RpcError, invalid, unauthenticated
+from .ids import SECRETS_LOG
 from .registry import APP_SERVICE, HANDLERS, STREAMING, Call, Settings
 from .store import Store
 from .wire import app_pb2, auth_pb2
@@ -26,19 +27,59 @@ LOG = logging.getLogger("viam_emulator")
 
 
 class CallLog:
-    """One JSON line per call: method, status code, milliseconds (for tests and benchmarks)."""
+    """One JSON line per call: method, status code, milliseconds (for tests and benchmarks);
+    an injected fault also has "injected": "fail" (--fail-rate) or "lose" (--lose-rate)."""
 
     def __init__(self, path: Optional[str]) -> None:
         self._lock = threading.Lock()
         self._file = open(path, "a", buffering=1, encoding="utf-8") if path else None
 
-    def record(self, method: str, code: str, started: float, identity: str = "") -> None:
+    def record(self, method: str, code: str, started: float, identity: str = "", injected: str = "") -> None:
         if self._file is None:
             return
-        line = json.dumps({"method": method, "code": code, "ms": round((time.monotonic() - started) * 1000, 3),
-                           "identity": identity, "time": time.time()})
+        entry = {"method": method, "code": code, "ms": round((time.monotonic() - started) * 1000, 3),
+                 "identity": identity, "time": time.time()}
+        if injected:  # "fail" (--fail-rate: not processed) or "lose" (--lose-rate: applied, answer lost)
+            entry["injected"] = injected
+        line = json.dumps(entry)
         with self._lock:
             self._file.write(line + "\n")
+
+
+class InjectedFault(RpcError):
+    """An UNAVAILABLE answer made up by --fail-rate (kind "fail") or --lose-rate (kind "lose")."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(grpc.StatusCode.UNAVAILABLE, message)
+        self.kind = kind
+
+
+class Undecodable:
+    """A request whose bytes do not parse. grpc answers INTERNAL when a deserializer raises; the
+    emulator answers INVALID_ARGUMENT instead, as the real service does (see lenient())."""
+
+    def __init__(self, type_name: str, error: str) -> None:
+        self.type_name = type_name
+        self.error = error
+
+
+def lenient(request_cls: Any) -> Callable[[bytes], Any]:
+    """A request deserializer that never raises: a parse error becomes an Undecodable."""
+
+    def parse(data: bytes) -> Any:
+        try:
+            return request_cls.FromString(data)
+        except Exception as err:  # DecodeError, RecursionError on deep nesting, ...
+            return Undecodable(request_cls.DESCRIPTOR.full_name, str(err) or type(err).__name__)
+
+    return parse
+
+
+def check_decoded(request: Any) -> None:
+    """INVALID_ARGUMENT for an Undecodable request (or one in a client stream)."""
+    for item in request if isinstance(request, list) else (request,):
+        if isinstance(item, Undecodable):
+            raise invalid("the request is not a valid %s message: %s" % (item.type_name, item.error))
 
 
 class Tokens:
@@ -51,6 +92,7 @@ class Tokens:
 
     def issue(self, principal: Principal) -> str:
         token = secrets.token_urlsafe(32)
+        SECRETS_LOG.record("access_token", token)
         expires = time.monotonic() + self._ttl if self._ttl > 0 else float("inf")
         with self._lock:
             self._tokens[token] = (principal, expires)
@@ -69,11 +111,13 @@ class Tokens:
 
 class Emulator:
     def __init__(self, store: Store, settings: Optional[Settings] = None, latency_ms: float = 0,
-                 fail_rate: float = 0.0, call_log: Optional[str] = None, token_ttl: float = 0) -> None:
+                 fail_rate: float = 0.0, call_log: Optional[str] = None, token_ttl: float = 0,
+                 lose_rate: float = 0.0) -> None:
         self.store = store
         self.settings = settings or Settings()
         self.latency = latency_ms / 1000.0
         self.fail_rate = fail_rate
+        self.lose_rate = lose_rate
         self.call_log = CallLog(call_log)
         self.tokens = Tokens(token_ttl)
         self._random = random.Random()
@@ -84,7 +128,12 @@ class Emulator:
         if self.latency:
             time.sleep(self.latency)
         if self.fail_rate and self._random.random() < self.fail_rate:
-            raise RpcError(grpc.StatusCode.UNAVAILABLE, "injected fault (--fail-rate): the call was not processed")
+            raise InjectedFault("fail", "injected fault (--fail-rate): the call was not processed")
+
+    def _after(self) -> None:
+        """--lose-rate: the call WAS applied (its transaction committed); its answer is lost on the way back."""
+        if self.lose_rate and self._random.random() < self.lose_rate:
+            raise InjectedFault("lose", "injected lost answer (--lose-rate): the call was applied but its answer was lost")
 
     def _principal(self, context: grpc.ServicerContext) -> Principal:
         header = dict(context.invocation_metadata()).get("authorization", "")
@@ -102,22 +151,27 @@ class Emulator:
         started = time.monotonic()
         code = "OK"
         identity = ""
+        injected = ""
         try:
             self._before()
             principal = self._principal(context) if method != "Authenticate" else Principal("")
             identity = principal.identity_id
-            return body(principal)
+            answer = body(principal)
+            self._after()
+            return answer
         except RpcError as err:
             code = err.code.name
+            injected = getattr(err, "kind", "")
             context.abort(err.code, err.message)
         except Exception:  # a bug in a handler: say so loudly, answer INTERNAL
             code = "INTERNAL"
             traceback.print_exc(file=sys.stderr)
             context.abort(grpc.StatusCode.INTERNAL, "emulator error in %s (see its stderr)" % method)
         finally:
-            self.call_log.record(method, code, started, identity)
+            self.call_log.record(method, code, started, identity, injected)
 
     def _call(self, principal: Principal, context: grpc.ServicerContext, handler, request) -> Any:
+        check_decoded(request)
         with self.store.transaction() as tx:
             return handler(Call(tx, principal, self.settings, tuple(context.invocation_metadata())), request)
 
@@ -125,6 +179,7 @@ class Emulator:
 
     def authenticate(self, request: auth_pb2.AuthenticateRequest, context: grpc.ServicerContext):
         def body(caller: Principal):  # Authenticate has no caller yet
+            check_decoded(request)
             if not request.HasField("credentials"):
                 raise invalid("no credentials provided")
             if request.credentials.type != "api-key":
@@ -152,7 +207,7 @@ class Emulator:
         auth = {
             "Authenticate": grpc.unary_unary_rpc_method_handler(
                 self.authenticate,
-                request_deserializer=auth_pb2.AuthenticateRequest.FromString,
+                request_deserializer=lenient(auth_pb2.AuthenticateRequest),
                 response_serializer=auth_pb2.AuthenticateResponse.SerializeToString,
             )
         }
@@ -168,21 +223,21 @@ class Emulator:
                 yield from responses or ()
 
             return grpc.unary_stream_rpc_method_handler(
-                serve_stream, request_deserializer=request_cls.FromString,
+                serve_stream, request_deserializer=lenient(request_cls),
                 response_serializer=response_cls.SerializeToString)
         if streaming == "client":
             def serve_upload(request_iterator, context):
                 return self._run(name, context, lambda p: self._call(p, context, handler, list(request_iterator)))
 
             return grpc.stream_unary_rpc_method_handler(
-                serve_upload, request_deserializer=request_cls.FromString,
+                serve_upload, request_deserializer=lenient(request_cls),
                 response_serializer=response_cls.SerializeToString)
 
         def serve(request, context):
             return self._run(name, context, lambda p: self._call(p, context, handler, request))
 
         return grpc.unary_unary_rpc_method_handler(
-            serve, request_deserializer=request_cls.FromString, response_serializer=response_cls.SerializeToString)
+            serve, request_deserializer=lenient(request_cls), response_serializer=response_cls.SerializeToString)
 
     def start(self, host: str, port: int, tls: Optional[Tuple[bytes, bytes]] = None,
               max_workers: int = 32) -> Tuple[grpc.Server, int]:

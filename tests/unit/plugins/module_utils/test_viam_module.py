@@ -10,7 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
 
 
 def lost_answer():
@@ -43,8 +43,42 @@ def test_a_lost_answer_with_nothing_found_raises_the_original_error():
 
 
 def test_a_clear_refusal_is_not_papered_over_by_a_lookup():
+    # ALREADY_EXISTS: another run made the name since we looked; run() reads again (CreateRaced).
     looked = []
-    with pytest.raises(ViamError) as raised:
+    with pytest.raises(CreateRaced) as raised:
         create_or_find(refused, lambda: looked.append(1) or "found-id")
-    assert raised.value.code == "ALREADY_EXISTS"
+    assert raised.value.error.code == "ALREADY_EXISTS"
     assert not looked
+
+
+class _Client:
+    retries = 3
+
+
+class _Module:
+    client = _Client()
+
+
+def test_an_unavailable_create_that_is_not_found_is_sent_again():
+    sent = []
+
+    def create():
+        sent.append(1)
+        if len(sent) < 2:
+            lost_answer()
+        return "new-id"
+
+    assert ViamModule.create_or_find(_Module(), create, lambda: None) == "new-id"
+    assert len(sent) == 2
+
+
+def test_a_timed_out_create_is_not_sent_again():
+    sent = []
+
+    def create():
+        sent.append(1)
+        raise ViamError(code="DEADLINE_EXCEEDED", rpc="NewRobot", maybe_applied=True)
+
+    with pytest.raises(ViamError) as raised:
+        ViamModule.create_or_find(_Module(), create, lambda: None)
+    assert raised.value.code == "DEADLINE_EXCEEDED" and len(sent) == 1
