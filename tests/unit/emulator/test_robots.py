@@ -1,7 +1,6 @@
 """Machines: the main part, name rules, rename/move, delete, the list RPCs, ListMachineSummaries."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import grpc
@@ -201,12 +200,10 @@ def test_summaries_respect_scoped_keys(emulator, call, org_id, location_id, robo
     emulator.make_keyless_client().fails(Code.PERMISSION_DENIED, "ListMachineSummaries", organization_id=org_id)
 
 
-def test_summaries_of_a_thousand_machines_are_fast(emulator, call, org_id):
+def test_summaries_of_a_thousand_machines(emulator, call, org_id):
+    # Its speed is measured by make bench-inventory, not asserted here.
     with emulator.tx() as tx:
         seed_fleet(tx, emulator.settings, org_id, 10, 100, 3)
-    started = time.monotonic()
     response = call("ListMachineSummaries", organization_id=org_id, limit=5000)
-    elapsed = time.monotonic() - started
     assert machine_count(response) == 1000
     assert sum(len(m.part_summaries) for s in response.location_summaries for m in s.machine_summaries) == 3000
-    assert elapsed < 1.5, "ListMachineSummaries of 1,000 machines took %.2f s" % elapsed

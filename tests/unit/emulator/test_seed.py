@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 from viam_emulator.seed import machine_state, seed_fleet
 from viam_emulator.wire import app_pb2
@@ -14,12 +13,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(HERE)), "emulator", "viam-app-emulator")
 
 
-def test_a_thousand_machines_in_a_few_seconds(emulator, call, org_id):
-    started = time.monotonic()
+def test_a_thousand_machines(emulator, call, org_id):
+    # How fast seeding is belongs to make bench (the inventory bench seeds 30,000 parts), not here.
     with emulator.tx() as tx:
         location_ids = seed_fleet(tx, emulator.settings, org_id, 10, 100, 3)
-    elapsed = time.monotonic() - started
-    assert elapsed < 5, "seeding 10:100:3 took %.1f s" % elapsed
     assert len(location_ids) == 10
     with emulator.tx() as tx:
         assert (tx.count("robot"), tx.count("part")) == (1000, 3000)

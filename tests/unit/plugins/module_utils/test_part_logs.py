@@ -187,7 +187,7 @@ def test_tail_returns_at_the_end_of_the_stream():
     started = time.monotonic()
     got = pl.tail(iter([Message(1), Message(2, 3)]), 30)
     assert [m.logs for m in got] == [[1], [2, 3]]
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 25  # returned, not waited for the 30 s bound
 
 
 def test_tail_stops_at_the_first_empty_message():
@@ -208,7 +208,7 @@ def test_tail_is_bounded_by_the_time():
     elapsed = time.monotonic() - started
     release.set()
     assert [m.logs for m in got] == [[1]]
-    assert 0.4 < elapsed < 3
+    assert 0.4 < elapsed < 20  # stopped by its 0.5 s bound, not by the stream's 30 s wait
 
 
 def test_tail_raises_an_early_error():
