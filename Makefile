@@ -36,7 +36,8 @@ STAMP_COMPAT := $(VENV_COMPAT)/.installed
 
 .PHONY: help venv venv-compat proto sanity sanity-main sanity-compat sanity-ignores \
         units units-main units-compat conformance integration integration-main \
-        integration-compat lint emulator demo test clean distclean
+        integration-compat lint emulator demo test clean distclean \
+        reliability e2e docs docs-lint awx-check
 
 help:
 	@echo "make venv          create/update $(VENV) (Python $(PYVER), ansible-core 2.21, requirements-dev.txt)"
@@ -48,8 +49,12 @@ help:
 	@echo "make conformance   pytest tests/conformance in $(VENV) (viam-sdk)"
 	@echo "make integration   ansible-test integration against a fresh emulator, both venvs"
 	@echo "make lint          ansible-lint (production profile)"
+	@echo "make reliability   faults, races, TLS, authorization, bad input (docs/reliability.md)"
+	@echo "make e2e           inventory -> SSH -> machine role against a loopback sshd robot"
+	@echo "make docs          render the docs site into build/docs/html (docs-lint: check the module docs)"
+	@echo "make awx-check     ansible-builder create of meta/execution-environment.yml, AWX examples syntax"
 	@echo "make emulator      run the emulator in the foreground (EMULATOR_ARGS=...)"
-	@echo "make bench         benchmarks (the inventory: docs/performance.md); BENCH_ARGS=..."
+	@echo "make bench         every benchmark in one run, one table of ratios (docs/performance.md)"
 	@echo "make demo          provision the example fleet twice on the local emulator (TARGET=cloud: the real app)"
 	@echo "make test          sanity units conformance integration lint, with a timing summary"
 	@echo "make clean         remove build/, test output and caches (distclean: the venvs too)"
@@ -105,6 +110,25 @@ integration-compat: $(STAMP) $(STAMP_COMPAT)
 lint: $(STAMP)
 	hack/in-build.sh main $(VENV) ansible-lint --profile production
 
+# Faults, races, TLS, authorization, bad input (tests/reliability, docs/reliability.md).
+reliability: $(STAMP)
+	hack/pytest.sh main $(VENV) tests/reliability $(PYTEST_ARGS)
+
+# inventory -> SSH -> viam.cloud.machine role -> cloud config on a loopback "robot".
+e2e: $(STAMP)
+	VENV='$(VENV)' hack/e2e.sh
+
+# The docs site (antsibull-docs) into build/docs/html; docs-lint checks the module docs.
+docs: $(STAMP)
+	VENV='$(VENV)' hack/docs.sh build
+
+docs-lint: $(STAMP)
+	VENV='$(VENV)' hack/docs.sh lint
+
+# meta/execution-environment.yml through `ansible-builder create`; examples/awx_setup.yml syntax.
+awx-check: $(STAMP)
+	VENV='$(VENV)' hack/awx-check.sh
+
 emulator: $(STAMP)
 	tests/emulator/viam-app-emulator $(EMULATOR_ARGS)
 
@@ -114,26 +138,44 @@ demo: $(STAMP)
 	TARGET='$(TARGET)' VENV='$(VENV)' hack/demo.sh
 
 test:
-	@MAKE='$(MAKE)' hack/run-steps.sh +venv +venv-compat sanity units conformance integration lint
+	@MAKE='$(MAKE)' hack/run-steps.sh +venv +venv-compat sanity units conformance reliability \
+		integration e2e docs-lint awx-check bench-smoke lint
 
 # --- housekeeping ------------------------------------------------------------
 
 clean:
 	rm -rf build tests/output .ansible .pytest_cache .hypothesis viam-cloud-*.tar.gz
-	find . -path ./.venv -prune -o -path ./.venv-compat -prune -o -path ./.git -prune -o \
+	find . -path ./.venv -prune -o -path ./.venv-compat -prune -o -path ./.venv-docs -prune -o -path ./.git -prune -o \
 		-name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_COMPAT)
+	rm -rf $(VENV) $(VENV_COMPAT) .venv-docs
 
 # --- benchmarks --------------------------------------------------------------
 
-.PHONY: bench bench-inventory
+.PHONY: bench bench-inventory bench-smoke bench-overhead bench-provision
 
-bench: bench-inventory
+# Every benchmark in one run, then one table of ratios (build/bench/*.json -> bench/summary.py).
+bench: $(STAMP)
+	rm -rf build/bench
+	$(MAKE) --no-print-directory bench-overhead bench-provision bench-inventory
+	$(PY) bench/summary.py build/bench
+
+# A tiny run of every benchmark, so that none of them rots (part of make test; no timing asserted).
+bench-smoke: $(STAMP)
+	hack/in-build.sh main $(VENV) python bench/overhead/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
+	hack/in-build.sh main $(VENV) python bench/provision/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
+	hack/in-build.sh main $(VENV) python bench/inventory/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
+	$(PY) bench/summary.py build/bench-smoke
+
+bench-overhead: $(STAMP)
+	hack/in-build.sh main $(VENV) python bench/overhead/run.py --out "$(CURDIR)/build/bench" $(BENCH_ARGS)
+
+bench-provision: $(STAMP)
+	hack/in-build.sh main $(VENV) python bench/provision/run.py --out "$(CURDIR)/build/bench" $(BENCH_ARGS)
 
 # The inventory plugin against its floor and the naive viam-sdk loop (docs/performance.md).
 # BENCH_ARGS: e.g. '--runs 3 --large none'.
 BENCH_ARGS ?=
 bench-inventory: $(STAMP)
-	hack/in-build.sh main $(VENV) python bench/inventory/run.py $(BENCH_ARGS)
+	hack/in-build.sh main $(VENV) python bench/inventory/run.py --out "$(CURDIR)/build/bench" $(BENCH_ARGS)
