@@ -362,7 +362,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "provision.json")
     with open(path, "w") as handle:
-        json.dump(dict(section="provision", title=title, machine=machine, rows=rows, method=method), handle, indent=2)
+        json.dump(dict(section="Provisioning", title=title, machine=machine, rows=rows, method=method), handle, indent=2)
     log("written %s (%.0fs in all)" % (path, time.monotonic() - started))
 
 

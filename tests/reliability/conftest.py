@@ -202,6 +202,7 @@ def run_playbook(playbook: Any, emulator: Optional[Emulator] = None, workdir: Op
         ANSIBLE_CALLBACKS_ENABLED="reliability_events",
         RELIABILITY_EVENTS=str(events_path),
         ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_RETRY_FILES_ENABLED="0",
         ANSIBLE_LOCALHOST_WARNING="0",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="0",

@@ -9,6 +9,9 @@
 # no output shows the created key's secret; retire.yml deletes part of the
 # fleet, and its second run changes nothing either.
 set -euo pipefail
+# This script reads Ansible's output; `ansible-test --color yes` sets ANSIBLE_FORCE_COLOR, which
+# would wrap host names and failures in escape codes.
+export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
 
 config="$(cd ../.. && pwd)/integration_config.yml"
 work="$(mktemp -d "${TMPDIR:-/tmp}/role-fleet.XXXXXX")"
@@ -56,7 +59,7 @@ if ANSIBLE_CALLBACK_RESULT_FORMAT=json ANSIBLE_CALLBACK_FORMAT_PRETTY=false \
     cat "${work}/bad.log"
     fail "the bad variable sets did not fail"
 fi
-"${python}" - "${work}" <<'PY' || { grep -E '^(fatal|failed): ' "${work}/bad.log" | cut -c1-400; fail "bad variables"; }
+"${python}" - "${work}" <<'PY' || { grep -E '^(fatal|failed): ' "${work}/bad.log" | cut -c1-400 || tail -n 40 "${work}/bad.log"; fail "bad variables"; }
 import json, os, sys
 work = sys.argv[1]
 inventory = json.load(open(os.path.join(work, "bad-inventory.json")))["bad"]["hosts"]

@@ -14,6 +14,9 @@
 # against the API (the secret too, without printing it) and that no run's
 # output holds a secret.
 set -euo pipefail
+# This script reads Ansible's output; `ansible-test --color yes` sets ANSIBLE_FORCE_COLOR, which
+# would wrap host names and failures in escape codes.
+export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
 
 config="$(cd ../.. && pwd)/integration_config.yml"
 work="$(mktemp -d "${TMPDIR:-/tmp}/role-machine.XXXXXX")"
