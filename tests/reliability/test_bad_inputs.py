@@ -163,6 +163,33 @@ PLAYBOOK_CASES = [
 ]
 
 
+def play_collected(tasks, collect, emulator, kinds, secret, tmp_path, name, what, timeout):
+    """Run tasks (plus one that writes the Jinja expression collect to a file) as one playbook with no
+    VIAM_* variables from our environment; assert it ran, with no traceback, no secret and no write
+    call; return what collect evaluated to."""
+    results = tmp_path / "results.json"
+    tasks = tasks + [{"name": "Collect the results", "ansible.builtin.copy": {
+        "content": "{{ %s | to_json }}" % collect, "dest": str(results), "mode": "0600"}}]
+    playbook = tmp_path / name
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "connection": "local",
+                                     "vars": {"ansible_python_interpreter": sys.executable},
+                                     "tasks": tasks}]))
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    for variable in ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID"):
+        env.pop(variable, None)
+    offset = emulator.log_size()
+    proc = subprocess.run(["ansible-playbook", "-i", "localhost,", str(playbook)], capture_output=True, text=True,
+                          env=env, cwd=str(tmp_path), timeout=timeout, check=False)
+    output = (proc.stdout + proc.stderr).replace(secret, "***")
+    writes = [c.get("method") for c in emulator.calls_since(offset) if kinds.get(c.get("method")) != "read"]
+    assert proc.returncode == 0, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]
+    assert secret not in proc.stdout + proc.stderr
+    assert writes == [], "write calls %s during %s" % (writes, what)
+    return json.loads(results.read_text())
+
+
 def test_playbook_matches_direct_run(tmp_path):
     """A few cases as tasks of one playbook: failed, the same message as the direct run, no traceback, no write."""
     by_id = dict((case.id, case) for case in CASES)
@@ -179,28 +206,9 @@ def test_playbook_matches_direct_run(tmp_path):
             direct[case.id] = run_module(emulator, case.module, args, str(tmp_path))
             tasks.append({"name": case.id, "viam.cloud.%s" % case.module: args, "register": "r%d" % index,
                           "ignore_errors": True})
-        results = tmp_path / "results.json"
-        collected = ", ".join("'%s': r%d" % (case.id, index) for index, case in enumerate(cases))
-        tasks.append({"name": "Collect the results", "ansible.builtin.copy": {
-            "content": "{{ {%s} | to_json }}" % collected, "dest": str(results), "mode": "0600"}})
-        playbook = tmp_path / "bad_input.yml"
-        playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "connection": "local",
-                                         "vars": {"ansible_python_interpreter": sys.executable},
-                                         "tasks": tasks}]))
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-        for name in ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID"):
-            env.pop(name, None)
-        offset = emulator.log_size()
-        proc = subprocess.run(["ansible-playbook", "-i", "localhost,", str(playbook)], capture_output=True, text=True,
-                              env=env, cwd=str(tmp_path), timeout=600, check=False)
-        output = (proc.stdout + proc.stderr).replace(secret, "***")
-        writes = [c.get("method") for c in emulator.calls_since(offset) if kinds.get(c.get("method")) != "read"]
-        assert proc.returncode == 0, output[-4000:]
-        assert "Traceback" not in output, output[-4000:]
-        assert secret not in proc.stdout + proc.stderr
-        assert writes == [], "write calls %s during the playbook" % writes
-        played = json.loads(results.read_text())
+        collected = "{%s}" % ", ".join("'%s': r%d" % (case.id, index) for index, case in enumerate(cases))
+        played = play_collected(tasks, collected, emulator, kinds, secret, tmp_path, "bad_input.yml",
+                                "the playbook", 600)
         for case in cases:
             result = played[case.id]
             assert result.get("failed") is True, (case.id, result)
@@ -253,27 +261,8 @@ def test_role_bad_variables(role, tmp_path):
                           "| selectattr('failed') | map(attribute='msg', default='') | join(' ')), "
                           "'exception': ansible_failed_result.exception | default('') | string}")}},
             ]})
-        results = tmp_path / "results.json"
-        tasks.append({"name": "Collect the results", "ansible.builtin.copy": {
-            "content": "{{ bad_results | to_json }}", "dest": str(results), "mode": "0600"}})
-        playbook = tmp_path / ("bad_%s.yml" % role)
-        playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "connection": "local",
-                                         "vars": {"ansible_python_interpreter": sys.executable},
-                                         "tasks": tasks}]))
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-        for name in ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID"):
-            env.pop(name, None)
-        offset = emulator.log_size()
-        proc = subprocess.run(["ansible-playbook", "-i", "localhost,", str(playbook)], capture_output=True, text=True,
-                              env=env, cwd=str(tmp_path), timeout=900, check=False)
-        output = (proc.stdout + proc.stderr).replace(secret, "***")
-        writes = [c.get("method") for c in emulator.calls_since(offset) if kinds.get(c.get("method")) != "read"]
-        assert proc.returncode == 0, output[-4000:]
-        assert "Traceback" not in output, output[-4000:]
-        assert secret not in proc.stdout + proc.stderr
-        assert writes == [], "write calls %s during the %s role's bad variables" % (writes, role)
-        played = json.loads(results.read_text())
+        played = play_collected(tasks, "bad_results", emulator, kinds, secret, tmp_path, "bad_%s.yml" % role,
+                                "the %s role's bad variables" % role, 900)
         problems = []
         for name, _variables, expect in ROLE_CASES[role]:
             result = played.get(name, {})
