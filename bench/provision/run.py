@@ -36,7 +36,6 @@ import json
 import os
 import platform
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -45,30 +44,21 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECTION = os.path.dirname(os.path.dirname(HERE))
-EMULATOR = os.path.join(COLLECTION, "tests", "emulator", "viam-app-emulator")
+sys.path.insert(0, os.path.dirname(HERE))
+
+import benchlib  # noqa: E402  pylint: disable=wrong-import-position
+from benchlib import log  # noqa: E402  pylint: disable=wrong-import-position
 FRAGMENT = "bench-fragment"
 SDK = "viam-sdk script (c)"
 TARGET_FIRST, TARGET_SECOND = 2.0, 1.0
 
 
-def log(message):
-    print(message, file=sys.stderr, flush=True)
+class Emulator(benchlib.Emulator):
+    """benchlib's emulator, plus the collection's client and the benchmark's fragment."""
 
-
-class Emulator:
     def __init__(self, latency_ms, workdir, name):
-        self.call_log = os.path.join(workdir, name + "-calls.log")
-        self.stderr = open(os.path.join(workdir, name + "-emulator.log"), "w")  # pylint: disable=consider-using-with
-        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [EMULATOR, "--host", "127.0.0.1", "--port", "0", "--latency-ms", str(latency_ms),
-             "--call-log", self.call_log],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, start_new_session=True,
-            env=dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable))
-        line = self.proc.stdout.readline()
-        if not line:
-            raise SystemExit("the emulator did not start; see %s" % self.stderr.name)
-        self.ready = json.loads(line)
         self._client = None
+        super().__init__(workdir, name, latency_ms)
 
     @property
     def client(self):
@@ -79,13 +69,8 @@ class Emulator:
                                       api_key=self.ready["api_key"], organization_id=self.ready["organization_id"])
         return self._client
 
-    def calls(self):
-        time.sleep(0.05)  # the emulator logs a call just after answering it
-        try:
-            with open(self.call_log) as handle:
-                return sum(1 for line in handle if line.strip())
-        except FileNotFoundError:
-            return 0
+    def call_count(self):
+        return len(self.calls())
 
     def fragment_id(self):
         """The benchmark's fragment, made once per emulator (not measured)."""
@@ -99,12 +84,7 @@ class Emulator:
     def stop(self):
         if self._client is not None:
             self._client.close()
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.stderr.close()
+        super().stop()
 
 
 def fleet_vars(emulator, location, machines, parts):
@@ -124,14 +104,14 @@ def fleet_vars(emulator, location, machines, parts):
 
 def run(cmd, env, emulator):
     """(seconds, round trips, stdout) of one command; stops the benchmark when it fails."""
-    before = emulator.calls()
+    before = emulator.call_count()
     started = time.monotonic()
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
     elapsed = time.monotonic() - started
     if proc.returncode:
         raise SystemExit("%s failed (rc %d):\n%s\n%s"
                          % (" ".join(cmd), proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
-    return elapsed, emulator.calls() - before, proc.stdout
+    return elapsed, emulator.call_count() - before, proc.stdout
 
 
 def recap_changed(stdout):
