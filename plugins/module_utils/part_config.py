@@ -86,6 +86,65 @@ def parse_config_json(text: t.Optional[str]) -> dict:
     return normalize(config)
 
 
+# The device's own section of a machine config: its part ID and secret (or API key) and the app's
+# address. The app may add it to GetRobotPart's config_json (docs/api-assumptions.md, key
+# part_config_cloud); it is never part of the config a user manages in the app.
+DEVICE_SECTION = "cloud"
+SECRET_MASK = "********"
+# Keys whose values are credentials wherever they appear in a config.
+_SECRET_KEYS = frozenset(("secret", "secrets", "location_secret"))
+
+
+def without_device_section(config: t.Optional[dict]) -> dict:
+    """The config without its ``cloud`` section: what a part's config is in the app."""
+    return dict((k, v) for k, v in (config or {}).items() if k != DEVICE_SECTION)
+
+
+def mask_config_secrets(config: t.Any) -> t.Any:
+    """A copy of a config with its credentials replaced by SECRET_MASK.
+
+    Masked: any ``secret``, ``secrets`` or ``location_secret`` value; an ``api_key`` given as
+    text and the ``key`` of an ``api_key`` object; the ``key``/``keys`` of an
+    ``auth.handlers[].config`` (viam-server's API-key auth handler). The rest is kept.
+    """
+    return _mask(config, ())
+
+
+def _mask(value: t.Any, path: t.Tuple[str, ...]) -> t.Any:
+    """``path`` is the keys from the top (list positions left out)."""
+    if isinstance(value, list):
+        return [_mask(v, path) for v in value]
+    if not isinstance(value, dict):
+        return value
+    masked = {}
+    for key, item in value.items():
+        here = path + (str(key),)
+        if _is_credential(here, item):
+            masked[key] = _masked_value(item)
+        else:
+            masked[key] = _mask(item, here)
+    return masked
+
+
+def _is_credential(path: t.Tuple[str, ...], value: t.Any) -> bool:
+    key = path[-1]
+    if key in _SECRET_KEYS:
+        return True
+    if key == "api_key" and not isinstance(value, (dict, list)):
+        return True
+    if key == "key" and len(path) >= 2 and path[-2] == "api_key":
+        return True
+    return key in ("key", "keys") and path[-4:-1] == ("auth", "handlers", "config")
+
+
+def _masked_value(value: t.Any) -> t.Any:
+    if value in (None, "", [], {}):
+        return value
+    if isinstance(value, list):
+        return [SECRET_MASK for _ in value]
+    return SECRET_MASK
+
+
 def check_config(config: t.Any, option: str = "config") -> dict:
     """The config option as a JSON-able dict, or ConfigError saying what is wrong with it."""
     if not isinstance(config, dict):

@@ -34,6 +34,7 @@ import datetime
 import json
 import os
 import re
+import stat
 import tempfile
 import threading
 import time
@@ -215,21 +216,41 @@ def tail(messages: t.Iterator[t.Any], seconds: float, clock: t.Callable[[], floa
 # ---------------------------------------------------------------- files on the controller
 
 def read_text(path: str) -> t.Optional[str]:
-    """The file's text, or None when it does not exist."""
+    """The file's text, or None when it does not exist.
+
+    Never through a symbolic link and never from anything but a regular file: the text
+    goes into --diff, and a link to another file (say a 0600 key) would print that file.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
+        fd = os.open(path, flags)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        if os.path.islink(path):
+            raise LogsInputError(_LINK_REFUSED % (path, os.readlink(path)))
+        raise LogsInputError("cannot read %r: %s" % (path, exc.strerror or exc))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise LogsInputError("%r is not a regular file; give the path of a regular file" % path)
+        return handle.read().decode("utf-8", errors="replace")
+
+
+_LINK_REFUSED = ("%r is a symbolic link (to %r): the module writes only regular files, and never reads or shows "
+                 "what a link points to. Give the path of the file itself, or remove the link")
 
 
 def check_dest(path: str, option: str) -> str:
-    """The absolute path; LogsInputError when it is a directory or its directory is missing."""
+    """The absolute path; LogsInputError when it is a directory, a symbolic link or its directory is missing."""
     if not path or not path.strip():
         raise LogsInputError("%s must not be empty" % option)
     full = os.path.abspath(os.path.expanduser(path))
+    if os.path.islink(full):
+        raise LogsInputError("%s %s" % (option, _LINK_REFUSED % (path, os.readlink(full))))
     if os.path.isdir(full):
         raise LogsInputError("%s %r is a directory; give the path of a file" % (option, path))
+    if os.path.lexists(full) and not os.path.isfile(full):
+        raise LogsInputError("%s %r is not a regular file; give the path of a regular file" % (option, path))
     parent = os.path.dirname(full)
     if not os.path.isdir(parent):
         raise LogsInputError("%s %r: directory %r does not exist" % (option, path, parent))
@@ -239,13 +260,15 @@ def check_dest(path: str, option: str) -> str:
 def write_file(module, path: str, content: str) -> t.Tuple[bool, t.Dict[str, t.Any]]:
     """(changed, diff) for ``path`` holding ``content`` with mode 0600; nothing is written in check mode.
 
+    LogsInputError when ``path`` is (or has become) a symbolic link or not a regular file.
+
     The content goes to a temporary file in the same directory, moved in place
     with module.atomic_move. A new file is created empty with mode 0600 first,
     so the configs and logs it holds are never readable by others.
     """
     before = read_text(path)
     content_changed = before != content
-    mode_changed = before is not None and (os.stat(path).st_mode & 0o7777) != FILE_MODE
+    mode_changed = before is not None and (os.lstat(path).st_mode & 0o7777) != FILE_MODE
     diff = dict(before_header=path, after_header=path, before=before or "", after=content)
     if module.check_mode or not (content_changed or mode_changed):
         return content_changed or mode_changed, diff
@@ -261,6 +284,6 @@ def write_file(module, path: str, content: str) -> t.Tuple[bool, t.Dict[str, t.A
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)
-    if (os.stat(path).st_mode & 0o7777) != FILE_MODE:
+    if (os.lstat(path).st_mode & 0o7777) != FILE_MODE:
         os.chmod(path, FILE_MODE)
     return True, diff

@@ -51,6 +51,9 @@ options:
     description:
       - The whole config of the part (the JSON config of the Viam app, as a dict), replacing the current one.
       - When omitted, the config is not managed (except its C(fragments) list, see O(fragments)).
+      - It must not have a C(cloud) section. That section is the device's identity (part ID and secret): the app may
+        add it when it hands the config out, and M(viam.cloud.viam_robot_part) neither compares, shows nor writes it
+        back. The role P(viam.cloud.machine#role) writes it to the robot's C(/etc/viam.json).
     type: dict
   fragments:
     description:
@@ -284,7 +287,8 @@ from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
-    ConfigError, check_config, config_changes, configs_equal, desired_config, normalize, parse_config_json, part_view)
+    DEVICE_SECTION, ConfigError, check_config, config_changes, configs_equal, desired_config, normalize,
+    parse_config_json, part_view, without_device_section)
 
 PART_SECRETS = ("secret", "secrets")
 
@@ -338,6 +342,10 @@ class RobotPartModule(ViamModule):
                 self.config_option = check_config(self.params["config"])
             except ConfigError as exc:
                 self.fail(str(exc))
+            if DEVICE_SECTION in self.config_option:
+                self.fail("config must not have a %r section: it is the device's own identity (part ID and secret), "
+                          "which the app adds itself and viam.cloud.machine writes to the robot's /etc/viam.json"
+                          % DEVICE_SECTION)
         for ref in self.params["fragments"] or []:
             if not ref or not ref.strip():
                 self.fail("fragments must not contain empty names")
@@ -392,9 +400,13 @@ class RobotPartModule(ViamModule):
         if response is None:
             response = self.client.get_robot_part(id=part.id, resource="part %r" % part.name)
         try:
-            return parse_config_json(response.config_json), response
+            config = parse_config_json(response.config_json)
         except ConfigError as exc:
             self.fail("part %r: %s" % (response.part.name, exc))
+        # The app may add the device's cloud section, secret included (docs/api-assumptions.md,
+        # part_config_cloud): it is not the config this module manages, so it is neither compared,
+        # written back, shown in the diff nor returned.
+        return without_device_section(config), response
 
     def desired_fragment_ids(self):
         refs = self.params["fragments"]

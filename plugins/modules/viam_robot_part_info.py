@@ -39,6 +39,9 @@ options:
   return_secret:
     description:
       - Also return each part's secrets (C(secret) and C(secrets)). Set C(no_log) to V(true) on the task when you use this.
+      - Without it, credentials inside a part's config (the C(cloud) section's C(secret), C(location_secret) and
+        C(api_key.key), any C(secret) or C(secrets) key, and the keys of an C(auth.handlers[].config)) are shown as
+        C(********) in RV(parts[].config), in O(config_dest) and in the diff. With it they are written as they are.
     type: bool
     default: false
   history:
@@ -57,6 +60,8 @@ options:
         as JSON (keys sorted). Exactly one part must match.
       - The file is written only when its content differs (the task is then changed) and always has mode C(0600),
         since a config may hold credentials. Its directory must exist.
+      - It must not be a symbolic link or anything but a regular file: the module refuses it, so that neither the
+        write nor the diff of the old content ever reaches the file a link points to.
     type: path
   config_indent:
     description:
@@ -164,7 +169,11 @@ import json
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import get_part_by_id, resolve_robot
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
-from ansible_collections.viam.cloud.plugins.module_utils.part_config import ConfigError, parse_config_json
+from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
+    ConfigError,
+    mask_config_secrets,
+    parse_config_json,
+)
 from ansible_collections.viam.cloud.plugins.module_utils.part_logs import (
     LogsInputError,
     check_dest,
@@ -231,7 +240,10 @@ class RobotPartInfoModule(ViamModule):
             self.fail("config_dest needs exactly one part, but %d match: give name or id" % len(parts),
                       parts=[dict(id=p["id"], name=p["name"]) for p in parts])
         content = json.dumps(parts[0]["config"], indent=self.params["config_indent"], sort_keys=True) + "\n"
-        changed, diff = write_file(self.module, dest, content)
+        try:
+            changed, diff = write_file(self.module, dest, content)
+        except LogsInputError as exc:
+            self.fail(str(exc))
         result = self.result(changed, parts=parts, config_dest=dest)
         if self.module._diff:
             result["diff"] = diff
@@ -244,9 +256,12 @@ class RobotPartInfoModule(ViamModule):
             for key in PART_SECRETS:
                 result.pop(key, None)
         try:
-            result["config"] = parse_config_json(response.config_json)
+            config = parse_config_json(response.config_json)
         except ConfigError as exc:
             self.fail("part %r: %s" % (response.part.name, exc))
+        # The app may hand out a device-ready config with the part secret in its cloud section
+        # (docs/api-assumptions.md, part_config_cloud): masked like the part's own secret fields.
+        result["config"] = config if self.params["return_secret"] else mask_config_secrets(config)
         if self.params["history"]:
             result["history"] = [self.history_entry(e) for e in self.history(response.part)]
         return result
@@ -272,6 +287,8 @@ class RobotPartInfoModule(ViamModule):
         if not self.params["return_secret"]:
             for key in PART_SECRETS:
                 old.pop(key, None)
+            if "robot_config" in old:
+                old["robot_config"] = mask_config_secrets(old["robot_config"])
         return data
 
 

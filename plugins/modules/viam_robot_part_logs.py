@@ -94,6 +94,8 @@ options:
         RV(logs) then RV(tail), one JSON object per line.
       - The file is written only when its content differs (the task is then changed) and always has mode C(0600).
         Its directory must exist.
+      - It must not be a symbolic link or anything but a regular file: the module refuses it, so that neither the
+        write nor the diff of the old content ever reaches the file a link points to.
     type: path
 attributes:
   check_mode:
@@ -308,7 +310,10 @@ class RobotPartLogsModule(ViamModule):
         returned = dict(logs=logs, tail=tailed, part=dict(id=part.id, name=part.name, robot=part.robot))
         result = self.result(False, **returned)
         if dest is not None:
-            changed, diff = write_file(self.module, dest, json_lines(logs + tailed))
+            try:
+                changed, diff = write_file(self.module, dest, json_lines(logs + tailed))
+            except LogsInputError as exc:
+                self.fail(str(exc))
             result["changed"] = changed
             result["dest"] = dest
             if self.module._diff:

@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 
+from .behaviours import PRESETS, BehaviourError, listing, resolve
 from .bootstrap import bootstrap
 from .errors import RpcError
 from .ids import SECRETS_LOG
@@ -45,7 +46,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--secrets-log", metavar="FILE",
                         help="append one JSON line per secret issued (API keys, location and part secrets, access "
                              "tokens, the bootstrap key) to this file, for the secrets scanner (tests/secrets)")
+    parser.add_argument("--behaviour", action="append", default=[], metavar="KEY=VALUE",
+                        help="act as app.viam.com may where the public record is unsure (repeatable); "
+                             "--list-behaviours shows every key and value")
+    parser.add_argument("--behaviours", choices=PRESETS, default="default",
+                        help="start every behaviour from its default or its least convenient plausible value")
+    parser.add_argument("--list-behaviours", action="store_true",
+                        help="print every behaviour key, its values, default and evidence as JSON, and exit")
     args = parser.parse_args(argv)
+    try:
+        args.behaviour_values = resolve(args.behaviours, args.behaviour)
+    except BehaviourError as err:
+        parser.error(str(err))
     if not 0.0 <= args.fail_rate <= 1.0:
         parser.error("--fail-rate must be between 0 and 1")
     if not 0.0 <= args.lose_rate <= 1.0:
@@ -100,6 +112,10 @@ def make_certificate(host: str):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.list_behaviours:
+        print(json.dumps(listing(), indent=2))
+        return 0
+    settings = Settings(behaviours=args.behaviour_values)
     store = Store(args.db)
     SECRETS_LOG.open(args.secrets_log)
     try:
@@ -108,11 +124,11 @@ def main(argv=None) -> int:
             SECRETS_LOG.record("bootstrap_key", api_key.key)
             if args.seed_fleet:
                 from .seed import seed_fleet
-                seed_fleet(tx, Settings(), org_id, *args.seed_fleet)
+                seed_fleet(tx, settings, org_id, *args.seed_fleet)
     except RpcError as err:
         print("viam-app-emulator: %s" % err.message, file=sys.stderr)
         return 2
-    emulator = Emulator(store, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
+    emulator = Emulator(store, settings=settings, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
                         call_log=args.call_log, token_ttl=args.token_ttl, lose_rate=args.lose_rate)
     tls = None
     cert_path = None
@@ -128,6 +144,7 @@ def main(argv=None) -> int:
         "api_key_id": api_key.id,
         "api_key": api_key.key,
         "tls_cert": cert_path,
+        "behaviours": args.behaviour_values,
     }), flush=True)
 
     stopped = threading.Event()

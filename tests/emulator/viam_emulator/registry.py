@@ -31,6 +31,12 @@ class Settings:
 
     fqdn_domain: str = "viam.cloud"
     extra: Dict[str, Any] = field(default_factory=dict)
+    # behaviours.py key -> value in force (--behaviour / --behaviours)
+    behaviours: Dict[str, str] = field(default_factory=dict)
+
+    def behaviour(self, key: str) -> str:
+        from .behaviours import value_of
+        return value_of(self.behaviours, key)
 
 
 Handler = Callable[[Call, Any], Any]

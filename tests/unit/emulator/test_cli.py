@@ -75,7 +75,9 @@ def list_organizations(channel, metadata):
 
 def test_prints_one_json_line_with_everything_a_client_needs(emulator_process):
     process, info = emulator_process()
-    assert set(info) == {"address", "app_url", "organization_id", "api_key_id", "api_key", "tls_cert"}
+    assert set(info) == {"address", "app_url", "organization_id", "api_key_id", "api_key", "tls_cert", "behaviours"}
+    from viam_emulator.behaviours import BEHAVIOURS
+    assert info["behaviours"] == {key: b.default for key, b in BEHAVIOURS.items()}
     assert info["app_url"] == "http://" + info["address"]
     assert info["tls_cert"] is None
     uuid.UUID(info["api_key_id"])
@@ -155,6 +157,10 @@ def test_tls_serves_with_the_printed_certificate(emulator_process):
     (["--seed-fleet", "10:0:3"], "--seed-fleet takes"),
     (["--bootstrap-key-id", "x"], "go together"),
     (["--bootstrap-key-id", "not-a-uuid", "--bootstrap-key", "k"], "must be a UUID"),
+    (["--behaviour", "no_such_key=x"], "--behaviour takes KEY=VALUE"),
+    (["--behaviour", "part_config_cloud=maybe"], "--behaviour part_config_cloud takes one of absent, with_secret"),
+    (["--behaviour", "part_config_cloud"], "--behaviour takes KEY=VALUE"),
+    (["--behaviours", "optimistic"], "invalid choice"),
 ])
 def test_bad_arguments_fail_clearly(args, message):
     env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
@@ -163,3 +169,22 @@ def test_bad_arguments_fail_clearly(args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_list_behaviours_prints_every_key_with_values_default_and_evidence():
+    env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
+    result = subprocess.run([LAUNCHER, "--list-behaviours"], env=env, capture_output=True, text=True, timeout=20,
+                            check=True)
+    listed = {entry["key"]: entry for entry in json.loads(result.stdout)}
+    assert "part_config_cloud" in listed
+    for entry in listed.values():
+        values = [v["value"] for v in entry["values"]]
+        assert entry["default"] in values and entry["pessimistic"] in values
+        assert all(v["evidence"].strip() for v in entry["values"])
+
+
+def test_behaviours_preset_and_override_reach_the_ready_line(emulator_process):
+    _process, info = emulator_process("--behaviours", "pessimistic")
+    assert info["behaviours"]["part_config_cloud"] == "with_secret"
+    _process, info = emulator_process("--behaviours", "pessimistic", "--behaviour", "part_config_cloud=absent")
+    assert info["behaviours"]["part_config_cloud"] == "absent"

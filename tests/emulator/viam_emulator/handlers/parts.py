@@ -252,8 +252,14 @@ def get_robot_parts(call: Call, request: app_pb2.GetRobotPartsRequest):
 @rpc("GetRobotPart")
 def get_robot_part(call: Call, request: app_pb2.GetRobotPartRequest):
     part = part_for(call, request.id, "read")
-    return app_pb2.GetRobotPartResponse(part=render_part(part, redact=may_not_write(call, "part", part.id)),
-                                        config_json=config_json(part))
+    redact = may_not_write(call, "part", part.id)
+    text = config_json(part)
+    if call.settings.behaviour("part_config_cloud") == "with_secret" and not redact:
+        # A device-ready config, as the SDK's get_robot_part(dest=...) file may be (behaviours.py).
+        config = json.loads(text)
+        config["cloud"] = {"id": part.id, "secret": part.secret, "location_id": part.location_id}
+        text = json.dumps(config)
+    return app_pb2.GetRobotPartResponse(part=render_part(part, redact=redact), config_json=text)
 
 
 @rpc("GetRobotPartByNameAndLocation")

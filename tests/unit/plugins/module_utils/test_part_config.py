@@ -229,3 +229,31 @@ def test_update_part_passes_other_errors_through():
     with pytest.raises(ViamError) as caught:
         module.update_part(Part(), "arm", None)
     assert caught.value.code == "PERMISSION_DENIED"
+
+
+# ---------------------------------------------------------------- credentials inside a config (docs/security.md, 9)
+
+def test_mask_config_secrets_masks_device_and_auth_credentials():
+    config = {
+        "cloud": {"id": "p1", "secret": "s3cret", "location_secret": "l0c", "app_address": "https://app.viam.com:443",
+                  "api_key": {"id": "k1", "key": "k3y"}},
+        "auth": {"handlers": [{"type": "api-key", "config": {"key": "a", "keys": ["b", "c"]}}]},
+        "components": [{"name": "cam", "attributes": {"key": "not-a-credential", "secret": "x", "api_key": "y"}}],
+        "secrets": [],
+    }
+    masked = pc.mask_config_secrets(config)
+    text = json.dumps(masked)
+    for value in ("s3cret", "l0c", "k3y", '"a"', '"b"', '"c"', '"x"', '"y"'):
+        assert value not in text, value
+    assert masked["cloud"]["id"] == "p1" and masked["cloud"]["api_key"]["id"] == "k1"
+    assert masked["cloud"]["app_address"] == "https://app.viam.com:443"
+    assert masked["auth"]["handlers"][0]["config"]["keys"] == [pc.SECRET_MASK, pc.SECRET_MASK]
+    # "key" is a credential only inside api_key or an auth handler's config
+    assert masked["components"][0]["attributes"]["key"] == "not-a-credential"
+    assert masked["secrets"] == []
+    assert config["cloud"]["secret"] == "s3cret"  # the input is left alone
+
+
+def test_without_device_section():
+    assert pc.without_device_section({"cloud": {"secret": "s"}, "components": []}) == {"components": []}
+    assert pc.without_device_section(None) == {}

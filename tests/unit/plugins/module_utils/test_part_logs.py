@@ -299,3 +299,32 @@ def test_check_dest(tmp_path):
         pl.check_dest(str(tmp_path / "missing" / "x.json"), "config_dest")
     with pytest.raises(pl.LogsInputError, match="must not be empty"):
         pl.check_dest(" ", "dest")
+
+
+def test_check_dest_refuses_links_and_special_files(tmp_path):
+    """docs/security.md, 6: a link's target must never be read into --diff nor written."""
+    target = tmp_path / "key"
+    target.write_text("private")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    with pytest.raises(pl.LogsInputError, match="symbolic link"):
+        pl.check_dest(str(link), "config_dest")
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(pl.LogsInputError, match="symbolic link"):
+        pl.check_dest(str(dangling), "dest")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))
+    with pytest.raises(pl.LogsInputError, match="regular file"):
+        pl.check_dest(str(fifo), "dest")
+
+
+def test_read_text_never_follows_a_link(tmp_path):
+    target = tmp_path / "key"
+    target.write_text("private")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    with pytest.raises(pl.LogsInputError, match="symbolic link"):
+        pl.read_text(str(link))
+    assert pl.read_text(str(target)) == "private"
+    assert pl.read_text(str(tmp_path / "missing")) is None
