@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, List, Set, Tuple
 
-from .errors import invalid, not_found, permission_denied
+from .errors import invalid, permission_denied, unknown_id
 from .store import Tx
 from .wire import app_pb2
 
@@ -35,7 +35,8 @@ def authorization_key(auth: app_pb2.Authorization) -> str:
 
 
 def role_of(auth) -> str:
-    """The role word; the Go SDK puts it in authorization_type, Python in authorization_id (notes §3)."""
+    """The role word; the Go SDK puts it in authorization_type, Python in authorization_id
+    (docs/api-assumptions.md §3)."""
     for candidate in (auth.authorization_id.rsplit("_", 1)[-1], auth.authorization_type):
         if candidate in ROLES:
             return candidate
@@ -136,7 +137,7 @@ def require_org_member(tx: Tx, principal: Principal, org_id: str, action: str = 
     if org is None:
         # Same answer for "does not exist" and "not yours", as the real service gives no oracle.
         if org_id in visible_organization_ids(tx, principal):
-            raise not_found("organization %r" % org_id)
+            raise unknown_id("organization %r" % org_id)
         raise permission_denied("the caller may not %s organization %r" % (action, org_id))
     require(tx, principal, action, "organization", org_id)
     return org

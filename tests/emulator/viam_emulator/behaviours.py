@@ -36,8 +36,8 @@ class Behaviour:
 BEHAVIOURS: Dict[str, Behaviour] = {b.key: b for b in (
     Behaviour(
         key="unknown_id_code",
-        summary="The status code of a read (GetRobot, GetRobotPart, GetFragment, GetLocation, GetRegistryItem, ...) "
-                "for an ID that does not exist.",
+        summary="The status code of a read, update or delete (GetRobot, GetRobotPart, GetFragment, GetLocation, "
+                "GetRegistryItem, UpdateRobot, DeleteRobotPart, RotateKey, ...) for an ID that does not exist.",
         default="NOT_FOUND",
         pessimistic="PERMISSION_DENIED",
         values=(

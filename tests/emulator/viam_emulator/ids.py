@@ -1,4 +1,4 @@
-"""Identifiers and secrets in the formats the real service uses (viam-api-notes §2)."""
+"""Identifiers and secrets in the formats the real service uses (docs/api-assumptions.md §2)."""
 from __future__ import annotations
 
 import json
@@ -67,7 +67,7 @@ def is_location_id(value: str) -> bool:
 
 
 def dns_name(part_name: str) -> str:
-    """The real sanitization is not public (notes §2, L): lowercase, [a-z0-9-] kept, the rest '-'."""
+    """The real sanitization is not public (docs/api-assumptions.md §2, L): lowercase, [a-z0-9-] kept, the rest '-'."""
     cleaned = re.sub(r"[^a-z0-9-]", "-", part_name.lower()).strip("-")
     return re.sub(r"-{2,}", "-", cleaned) or "part"
 

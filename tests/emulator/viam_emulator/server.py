@@ -16,7 +16,7 @@ import grpc
 
 from . import handlers  # noqa: F401  # pylint: disable=unused-import  # registers every RPC handler
 from .access import Principal
-from .errors import RpcError, invalid, unauthenticated
+from .errors import RpcError, UnknownId, invalid, unauthenticated
 from .ids import SECRETS_LOG
 from .registry import APP_SERVICE, HANDLERS, STREAMING, Call, Settings
 from .store import Store
@@ -160,15 +160,22 @@ class Emulator:
             self._after()
             return answer
         except RpcError as err:
-            code = err.code.name
+            status = self.status_of(err)
+            code = status.name
             injected = getattr(err, "kind", "")
-            context.abort(err.code, err.message)
+            context.abort(status, err.message)
         except Exception:  # a bug in a handler: say so loudly, answer INTERNAL
             code = "INTERNAL"
             traceback.print_exc(file=sys.stderr)
             context.abort(grpc.StatusCode.INTERNAL, "emulator error in %s (see its stderr)" % method)
         finally:
             self.call_log.record(method, code, started, identity, injected)
+
+    def status_of(self, err: RpcError) -> grpc.StatusCode:
+        """The code an error is answered with: an unknown ID takes the unknown_id_code behaviour's."""
+        if isinstance(err, UnknownId):
+            return grpc.StatusCode[self.settings.behaviour("unknown_id_code")]
+        return err.code
 
     def _call(self, principal: Principal, context: grpc.ServicerContext, handler, request) -> Any:
         check_decoded(request)

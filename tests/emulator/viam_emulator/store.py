@@ -13,7 +13,7 @@ from typing import Iterator, List, Optional, Type, TypeVar
 
 from google.protobuf.message import Message
 
-from .errors import not_found
+from .errors import unknown_id
 
 M = TypeVar("M", bound=Message)
 
@@ -44,9 +44,11 @@ class Tx:
         return cls.FromString(row[0]) if row else None
 
     def must_get(self, kind: str, id: str, cls: Type[M], what: str) -> M:
+        """The stored record, or errors.unknown_id ("<what> '<id>' not found"): NOT_FOUND unless the
+        unknown_id_code behaviour names another code (server.Emulator.status_of maps it)."""
         found = self.get(kind, id, cls)
         if found is None:
-            raise not_found("%s %r" % (what, id))
+            raise unknown_id("%s %r" % (what, id))
         return found
 
     def put(self, kind: str, id: str, message: Message, parent: str = "", name: str = "", org: str = "") -> None:

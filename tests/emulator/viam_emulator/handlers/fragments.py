@@ -8,9 +8,12 @@ parts.part_fragment_ids). Kind
 "fragment_history" (FragmentHistoryEntry; parent = fragment, org = owner), one
 per edit.
 
-Behaviours chosen where the public record is unsure (notes §3, L-M):
+Behaviours chosen where the public record is unsure (docs/api-assumptions.md §3;
+the switches are behaviours.py's, §7):
 - Names are unique within an organization (ALREADY_EXISTS), so a module can
-  find a fragment by name and stay idempotent.
+  find a fragment by name and stay idempotent. Behaviour duplicate_fragment_name
+  makes a taken name (CreateFragment, a rename through UpdateFragment)
+  INVALID_ARGUMENT, or allowed (_check_unique).
 - `public` is true exactly when visibility is PUBLIC (an unlisted fragment is
   not listed publicly). An UpdateFragment with both `public` and `visibility`
   that disagree is INVALID_ARGUMENT; `public` alone maps to PUBLIC / PRIVATE.
@@ -25,20 +28,28 @@ Behaviours chosen where the public record is unsure (notes §3, L-M):
   adds a history entry whose `old` is the fragment before the edit and whose
   `revision`/`config` are the ones the edit produced.
 - A stale last_known_update (not equal to the stored last_updated) is
-  FAILED_PRECONDITION. Timestamps are kept to the microsecond so a value read
-  through Python datetimes compares equal.
+  FAILED_PRECONDITION (behaviour update_conflict_code may name another code).
+  Timestamps are kept to the microsecond so a value read through Python
+  datetimes compares equal.
 - GetFragment's `version` selects a past revision; tags are not emulated.
 - Deleting a fragment that parts still use is allowed (the UI only warns).
+- Behaviour public_fragments=thousands: 3,000 public fragments owned by an organization
+  no key can reach ("Public Fragment Authors") are added on first use, in one transaction
+  (ensure_public_fragments); ListFragments returns them wherever it returns other
+  organizations' public fragments, and GetFragment serves them as any public fragment.
+  With public_fragments=none they are left out of ListFragments even if an earlier
+  setting seeded them.
 """
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from ..access import allowed, require_org_member, visible_organization_ids
-from ..errors import already_exists, failed_precondition, invalid, not_found, permission_denied
+from ..errors import already_exists, invalid, not_found, permission_denied, with_code
 from ..ids import new_uuid, now
 from ..registry import Call, rpc
 from ..store import Tx
@@ -51,6 +62,11 @@ UNSPECIFIED = app_pb2.FRAGMENT_VISIBILITY_UNSPECIFIED
 VISIBILITIES = (PRIVATE, PUBLIC, UNLISTED)
 DEFAULT_PAGE_LIMIT = 10
 MAX_PAGE_LIMIT = 100
+
+# public_fragments=thousands: the other organization and its fragments (deterministic IDs).
+PUBLIC_AUTHORS_ORG_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "viam-app-emulator/public-fragments"))
+PUBLIC_AUTHORS_ORG_NAME = "Public Fragment Authors"
+PUBLIC_FRAGMENT_COUNT = 3000
 
 
 # -- which parts use which fragments --------------------------------------------------------
@@ -157,10 +173,15 @@ def _valid_name(name: str) -> str:
     return name
 
 
-def _check_unique(tx: Tx, org_id: str, name: str, fragment_id: str = "") -> None:
-    for other_id in tx.list_ids("fragment", org=org_id, name=name):
+def _check_unique(call: Call, org_id: str, name: str, fragment_id: str = "") -> None:
+    """A name another fragment of the organization has: behaviour duplicate_fragment_name."""
+    answer = call.settings.behaviour("duplicate_fragment_name")
+    if answer == "allowed":
+        return
+    for other_id in call.tx.list_ids("fragment", org=org_id, name=name):
         if other_id != fragment_id:
-            raise already_exists("organization %r already has a fragment named %r (%s)" % (org_id, name, other_id))
+            message = "organization %r already has a fragment named %r (%s)" % (org_id, name, other_id)
+            raise invalid(message) if answer == "invalid_argument" else already_exists(message)
 
 
 def _valid_visibility(value: int) -> int:
@@ -228,6 +249,37 @@ def _selection(request: app_pb2.ListFragmentsRequest) -> Tuple[Set[int], bool]:
     return set(VISIBILITIES), False
 
 
+def ensure_public_fragments(tx: Tx) -> None:
+    """public_fragments=thousands: the other organization and its 3,000 public fragments, made once."""
+    if tx.get("organization", PUBLIC_AUTHORS_ORG_ID, app_pb2.Organization) is not None:
+        return
+    stamp = now()
+    org = app_pb2.Organization(id=PUBLIC_AUTHORS_ORG_ID, name=PUBLIC_AUTHORS_ORG_NAME, default_region="us-central")
+    org.created_on.FromDatetime(stamp)
+    tx.put("organization", org.id, org, name=org.name, org=org.id)
+    template = app_pb2.Fragment(organization_owner=org.id, visibility=PUBLIC, public=True, revision="1")
+    template.created_on.FromDatetime(stamp)
+    template.last_updated.FromDatetime(stamp)
+    for number in range(1, PUBLIC_FRAGMENT_COUNT + 1):
+        fragment = app_pb2.Fragment()
+        fragment.CopyFrom(template)
+        fragment.id = str(uuid.uuid5(uuid.NAMESPACE_URL, "viam-app-emulator/public-fragments/%d" % number))
+        fragment.name = "community-fragment-%04d" % number
+        fragment.fragment.update({"components": [{"name": "camera-%d" % number, "api": "rdk:component:camera",
+                                                  "model": "rdk:builtin:fake", "attributes": {}}]})
+        _save(tx, fragment)
+
+
+def _others_public(call: Call, org_ids: List[str]) -> List[app_pb2.Fragment]:
+    """Other organizations' public fragments (with public_fragments=thousands, the seeded ones too)."""
+    seeded = call.settings.behaviour("public_fragments") == "thousands"
+    if seeded:
+        ensure_public_fragments(call.tx)
+    return [f for f in call.tx.list("fragment", app_pb2.Fragment)
+            if f.visibility == PUBLIC and f.organization_owner not in org_ids
+            and (seeded or f.organization_owner != PUBLIC_AUTHORS_ORG_ID)]
+
+
 @rpc("ListFragments")
 def list_fragments(call: Call, request: app_pb2.ListFragmentsRequest) -> app_pb2.ListFragmentsResponse:
     org_ids = _listed_orgs(call, request.organization_id)
@@ -237,8 +289,7 @@ def list_fragments(call: Call, request: app_pb2.ListFragmentsRequest) -> app_pb2
         owned = call.tx.list("fragment", app_pb2.Fragment, org=org_id)
         chosen += [f for f in owned if f.visibility in own_visibilities]
     if others_public:
-        chosen += [f for f in call.tx.list("fragment", app_pb2.Fragment)
-                   if f.visibility == PUBLIC and f.organization_owner not in org_ids]
+        chosen += _others_public(call, org_ids)
     used = usages(call.tx, [f.id for f in chosen])
     current_org = request.organization_id or (org_ids[0] if org_ids else "")
     return app_pb2.ListFragmentsResponse(
@@ -271,7 +322,7 @@ def get_fragment(call: Call, request: app_pb2.GetFragmentRequest) -> app_pb2.Get
 def create_fragment(call: Call, request: app_pb2.CreateFragmentRequest) -> app_pb2.CreateFragmentResponse:
     org = require_org_member(call.tx, call.principal, request.organization_id, "write")
     name = _valid_name(request.name)
-    _check_unique(call.tx, org.id, name)
+    _check_unique(call, org.id, name)
     visibility = PRIVATE  # private unless asked otherwise (docs)
     if request.HasField("visibility") and request.visibility != UNSPECIFIED:
         visibility = _valid_visibility(request.visibility)
@@ -290,14 +341,16 @@ def update_fragment(call: Call, request: app_pb2.UpdateFragmentRequest) -> app_p
     old = _must_get(call, request.id)
     call.require("write", "fragment", old.id, "fragment %r" % old.id)
     if request.HasField("last_known_update") and request.last_known_update != old.last_updated:
-        raise failed_precondition(
-            "fragment %r was changed since last_known_update (%s); it was last updated %s: re-read it and retry"
-            % (old.id, request.last_known_update.ToJsonString(), old.last_updated.ToJsonString()))
+        # FAILED_PRECONDITION by default; behaviour update_conflict_code may name another code.
+        raise with_code(call.settings.behaviour("update_conflict_code"),
+                        "fragment %r was changed since last_known_update (%s); it was last updated %s: re-read it "
+                        "and retry" % (old.id, request.last_known_update.ToJsonString(),
+                                       old.last_updated.ToJsonString()))
     new = app_pb2.Fragment()
     new.CopyFrom(old)
     new.name = _valid_name(request.name)
     if new.name != old.name:
-        _check_unique(call.tx, old.organization_owner, new.name, old.id)
+        _check_unique(call, old.organization_owner, new.name, old.id)
     if request.HasField("fragment_config_json"):  # the JSON text wins over the Struct, as for parts
         new.fragment.Clear()  # our Struct lives in the wire's own descriptor pool: fill it in place
         new.fragment.update(_config_from_json(request.fragment_config_json))

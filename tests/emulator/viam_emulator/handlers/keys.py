@@ -1,14 +1,19 @@
 """API keys: CreateKey, DeleteKey, ListKeys, RenameKey, RotateKey,
 CreateKeyFromExistingKeyAuthorizations, GetRobotAPIKeys.
 
-Behaviours chosen where the public record is unsure (notes §3, L):
+Behaviours chosen where the public record is unsure (docs/api-assumptions.md §3;
+the switches are behaviours.py's, §7):
 - The secret is shown only when it is made (CreateKey, RotateKey,
   CreateKeyFromExistingKeyAuthorizations). ListKeys and GetRobotAPIKeys return
   `api_key.key` as an empty string, so the collection never depends on reading
   a secret back.
-- RotateKey keeps the key's ID and replaces its secret. Access tokens already
-  issued stay valid until they expire (--token-ttl); Authenticate with the old
-  secret fails from then on.
+- RotateKey (behaviour rotate_key=same_id, the default) keeps the key's ID and
+  replaces its secret. Access tokens already issued stay valid until they expire
+  (--token-ttl); Authenticate with the old secret fails from then on. With
+  rotate_key=new_id_keep_old it mints a new key instead (new ID, new secret, the
+  same name and authorizations) and returns that; the old key stays valid and
+  listed until it is deleted. Either way the new secret goes to --secrets-log
+  as kind api_key.
 - A key belongs to one organization (the one its authorizations are in); a
   CreateKey whose authorizations span organizations is INVALID_ARGUMENT.
 - To create, rotate, rename, copy or delete a key the caller must own every
@@ -139,7 +144,10 @@ def rename_key(call: Call, request: app_pb2.RenameKeyRequest) -> app_pb2.RenameK
 @rpc("RotateKey")
 def rotate_key(call: Call, request: app_pb2.RotateKeyRequest) -> app_pb2.RotateKeyResponse:
     api_key = _must_get_key(call, request.id)
-    _require_key_owner(call, api_key)
+    grants = _require_key_owner(call, api_key)
+    if call.settings.behaviour("rotate_key") == "new_id_keep_old":
+        minted = _new_key(call.tx, _key_org(call.tx, api_key.id), api_key.name, grants)
+        return app_pb2.RotateKeyResponse(id=minted.id, key=minted.key)
     api_key.key = new_secret("api_key")
     call.tx.put("api_key", api_key.id, api_key, name=api_key.name, org=_key_org(call.tx, api_key.id))
     return app_pb2.RotateKeyResponse(id=api_key.id, key=api_key.key)

@@ -4,7 +4,7 @@ Storage (store.py's one table):
 - kind "location": id = location ID, parent = parent location ID ("" at top level),
   name = location name, org = primary organization ID. The stored Location leaves
   robot_count and primary_org_identity empty: they are computed on every read so they
-  can never go stale (the CLI skips locations whose robot_count is 0, notes §3).
+  can never go stale (the CLI skips locations whose robot_count is 0, docs/api-assumptions.md §3).
 - kind "location_share": id = "<org>|<location>", parent = location ID, org = the
   organization the location is shared with; an index so ListLocations of a sharing
   organization needs no scan. The Location's `organizations` list is the truth.
@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import List, Optional
 
 from ..access import allowed, location_chain, require_org_member, visible_organization_ids
-from ..errors import already_exists, failed_precondition, invalid, not_found, permission_denied
+from ..errors import already_exists, failed_precondition, invalid, not_found, permission_denied, unknown_id
 from ..ids import new_location_id, new_secret, new_uuid, now
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
 
-MAX_DEPTH = 3  # "locations nest at most 3 levels deep" (docs locations.md, notes §2)
+MAX_DEPTH = 3  # "locations nest at most 3 levels deep" (docs locations.md, docs/api-assumptions.md §2)
 MAX_ACTIVE_SECRETS = 2  # app.proto: a create succeeds only if <= 2 active secrets exist after it
 
 
@@ -54,7 +54,7 @@ def remove_secret(secrets, secret_id: str, what: str) -> None:
         if secret.id == secret_id:
             del secrets[index]
             return
-    raise not_found("secret %r of %s" % (secret_id, what))
+    raise unknown_id("secret %r of %s" % (secret_id, what))
 
 
 def redact_secrets(holder) -> None:
@@ -141,7 +141,7 @@ def _check_name(name: str) -> str:
 def _check_parent(tx: Tx, parent_id: str, org_id: str, height: int = 1) -> app_pb2.Location:
     parent = tx.get("location", parent_id, app_pb2.Location)
     if parent is None:
-        raise not_found("parent location %r" % parent_id)
+        raise unknown_id("parent location %r" % parent_id)
     if primary_org_id(parent) != org_id:
         raise invalid("parent location %r belongs to another organization" % parent_id)
     if depth(tx, parent_id) + height > MAX_DEPTH:
@@ -233,7 +233,7 @@ def _move(call: Call, location: app_pb2.Location, new_parent_id: str) -> None:
     if new_parent_id == location.id or location.id in [loc.id for loc in location_chain(tx, new_parent_id)]:
         raise invalid("location %r cannot be moved under itself or one of its sub-locations" % location.id)
     if tx.get("location", new_parent_id, app_pb2.Location) is None:
-        raise not_found("parent location %r" % new_parent_id)
+        raise unknown_id("parent location %r" % new_parent_id)
     call.require("write", "location", new_parent_id, "location %r" % new_parent_id)
     _check_parent(tx, new_parent_id, org_id, height=subtree_height(tx, location.id))
     location.parent_location_id = new_parent_id
@@ -244,7 +244,8 @@ def update_location(call: Call, request: app_pb2.UpdateLocationRequest):
     """name "" keeps the name; parent_location_id given as "" moves to the top level, absent keeps the parent.
 
     viam-sdk's update_location sends only the fields passed (None leaves the optional field unset), and its
-    docstring uses name="" for "keep" and parent_location_id="" for "move to the top level" (notes §3).
+    docstring uses name="" for "keep" and parent_location_id="" for "move to the top level"
+    (docs/api-assumptions.md §3).
     """
     location = readable_location(call, request.location_id, "write")
     if request.HasField("name") and request.name:
@@ -280,7 +281,7 @@ def delete_location(call: Call, request: app_pb2.DeleteLocationRequest):
 # -- sharing ------------------------------------------------------------------------------
 
 def _require_owner_of_both(call: Call, location: app_pb2.Location, org_id: str) -> None:
-    """Sharing needs an owner of both organizations (SDK docstring, notes §4)."""
+    """Sharing needs an owner of both organizations (SDK docstring, docs/api-assumptions.md §4)."""
     if not org_id:
         raise invalid("organization_id is required")
     for owner_org in (primary_org_id(location), org_id):

@@ -21,7 +21,7 @@ parent = user_id, org = org_id); kind "invite" (OrganizationInvite; id =
 "<org>|<email>", name = email, org = org_id). Invite authorizations are stored
 normalized with empty identity_id.
 
-Choices where the notes are unsure: inviting an existing member, or an email with
+Choices where docs/api-assumptions.md is unsure: inviting an existing member, or an email with
 a pending invite, is ALREADY_EXISTS; "one authorization per resource level" is
 read as one role per resource (not both owner and operator of one location).
 """
@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import List
 
 from ..access import authorization_key, require_org_member
-from ..errors import already_exists, invalid, not_found
+from ..errors import already_exists, invalid, not_found, unknown_id
 from ..ids import new_uuid, now
 from ..registry import Call, rpc
 from ..store import Tx
@@ -173,7 +173,7 @@ def delete_organization_member(call: Call, request: app_pb2.DeleteOrganizationMe
     if not request.user_id:
         raise invalid("user_id is required")
     if not call.tx.delete("member", member_key(org.id, request.user_id)):
-        raise not_found("member %r of organization %r" % (request.user_id, org.id))
+        raise unknown_id("member %r of organization %r" % (request.user_id, org.id))
     # Leaving the organization takes every role the user held in it.
     for grant in call.tx.list("authorization", app_pb2.Authorization, parent=request.user_id):
         if grant.organization_id == org.id:

@@ -2,7 +2,7 @@
 
 Storage: kind "metadata", id = "<resource type>:<resource id>" (types organization, location,
 robot, part), the Struct as given. Update replaces the whole Struct: the SDK sends the full
-dict (notes §3). Reading needs `read`, updating needs `write` on the resource; the deletes in
+dict (docs/api-assumptions.md §3). Reading needs `read`, updating needs `write` on the resource; the deletes in
 locations.py, robots.py and parts.py remove a resource's metadata with it.
 """
 from __future__ import annotations

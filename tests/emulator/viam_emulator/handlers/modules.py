@@ -35,7 +35,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from google.protobuf import struct_pb2
 
 from ..access import allowed, require_org_member, visible_organization_ids
-from ..errors import already_exists, failed_precondition, invalid, not_found, permission_denied
+from ..errors import already_exists, failed_precondition, invalid, permission_denied, unknown_id
 from ..ids import now
 from ..registry import Call, rpc
 from ..store import Tx
@@ -75,7 +75,7 @@ def _must_find(tx: Tx, module_id: str) -> app_pb2.Module:
     org = _org_for_prefix(tx, prefix)
     module = tx.get("module", _record_id(org.id, name), app_pb2.Module) if org is not None else None
     if module is None:
-        raise not_found("module %r" % module_id)
+        raise unknown_id("module %r" % module_id)
     return module
 
 

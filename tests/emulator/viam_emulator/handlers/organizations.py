@@ -1,6 +1,6 @@
 """Organizations: listing, reading, creating, updating, deleting, namespaces; GetUserIDByEmail.
 
-Behaviours chosen where the public record is unsure (notes §2-3):
+Behaviours chosen where the public record is unsure (docs/api-assumptions.md §2-3):
 - A namespace is a DNS-label-like word: lowercase letters, digits and '-', not
   starting or ending with '-', at most 63 characters. It is unique across all
   organizations (ALREADY_EXISTS when taken).

@@ -10,6 +10,18 @@ Storage:
 - kind "log": parent = part ID, common.v1.LogEntry in time order. No machine writes logs to
   the emulator, so every new part is seeded with a few realistic entries (seed_logs).
 - kind "part_restart": id = part ID, the Timestamp of the latest MarkPartForRestart.
+
+Behaviours (behaviours.py; docs/api-assumptions.md §7):
+- part_by_name_and_location: GetRobotPartByNameAndLocation is served (a free name answers with
+  the unknown_id_code code), answers UNIMPLEMENTED to every caller, or PERMISSION_DENIED to API
+  keys (get_robot_part_by_name_and_location).
+- update_conflict_code: the code of an UpdateRobotPart whose last_known_update is stale.
+- mark_part_for_restart: MarkPartForRestart served, or UNIMPLEMENTED.
+- robot_config_json: honoured (the JSON text wins over the Struct and is kept as written), or
+  ignored as by a service older than the field: only the robot_config Struct is stored, so the
+  config_json read back has whole numbers as doubles (1.0) and its keys sorted; a request with
+  robot_config_json alone keeps the stored config (_requested_config, set_config).
+- part_config_cloud: whether GetRobotPart's config_json carries the cloud section (get_robot_part).
 """
 from __future__ import annotations
 
@@ -21,14 +33,15 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from ..access import allowed
-from ..errors import already_exists, failed_precondition, invalid, not_found
+from ..errors import (already_exists, failed_precondition, invalid, permission_denied, unimplemented, unknown_id,
+                      with_code)
 from ..ids import dns_name, new_uuid, now
 from ..registry import Call, Settings, rpc
 from ..store import Tx
 from ..wire import app_pb2, common_pb2
 from .locations import add_secret, newest_secret, redact_secrets, remove_secret
 
-DEFAULT_LOG_PAGE = 100  # the SDK never sets `limit`: the server picks the page size (notes §3)
+DEFAULT_LOG_PAGE = 100  # the SDK never sets `limit`: the server picks the page size (docs/api-assumptions.md §3)
 DEFAULT_HISTORY_PAGE = 100
 TAIL_LOGS = 100  # how many recent entries TailRobotPartLogs sends before ending the stream
 TAIL_CHUNK = 50
@@ -51,15 +64,18 @@ def now_micros() -> int:
     return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
-def value_to_python(value: struct_pb2.Value) -> Any:
-    """A Struct value as JSON data; whole numbers become ints, as Go's encoding/json prints them."""
+def value_to_python(value: struct_pb2.Value, whole_as_int: bool = True) -> Any:
+    """A Struct value as JSON data; whole numbers become ints, as Go's encoding/json prints them
+    (with whole_as_int=False every number stays a double, as a Struct-only service keeps it)."""
     kind = value.WhichOneof("kind")
     if kind == "struct_value":
-        return struct_to_python(value.struct_value)
+        return struct_to_python(value.struct_value, whole_as_int)
     if kind == "list_value":
-        return [value_to_python(v) for v in value.list_value.values]
+        return [value_to_python(v, whole_as_int) for v in value.list_value.values]
     if kind == "number_value":
         number = value.number_value
+        if not whole_as_int:
+            return number
         return int(number) if number.is_integer() and abs(number) < 2 ** 63 else number
     if kind == "string_value":
         return value.string_value
@@ -68,8 +84,8 @@ def value_to_python(value: struct_pb2.Value) -> Any:
     return None
 
 
-def struct_to_python(struct: struct_pb2.Struct) -> Dict[str, Any]:
-    return {key: value_to_python(value) for key, value in struct.fields.items()}
+def struct_to_python(struct: struct_pb2.Struct, whole_as_int: bool = True) -> Dict[str, Any]:
+    return {key: value_to_python(value, whole_as_int) for key, value in struct.fields.items()}
 
 
 def python_to_struct(data: Dict[str, Any]) -> struct_pb2.Struct:
@@ -101,17 +117,23 @@ def part_fragment_ids(part: app_pb2.RobotPart) -> List[str]:
     return found
 
 
-def set_config(part: app_pb2.RobotPart, config: Dict[str, Any]) -> None:
+def set_config(part: app_pb2.RobotPart, config: Dict[str, Any], struct_only: bool = False) -> None:
+    """Store a config. struct_only (robot_config_json=ignored): the canonical text is what a
+    Struct-only service prints, every number a double (1.0) and the keys sorted."""
     part.robot_config.Clear()
     part.robot_config.SetInParent()  # present even when empty: clients test HasField
     part.robot_config.update(config)
-    part.robot_config_json = json.dumps(config)
+    if struct_only:
+        part.robot_config_json = json.dumps(struct_to_python(part.robot_config, whole_as_int=False), sort_keys=True)
+    else:
+        part.robot_config_json = json.dumps(config)
 
 
 # -- reading -------------------------------------------------------------------------------
 
 def fqdns(settings: Settings, part_dns_name: str, location_id: str) -> Tuple[str, str]:
-    """`<dns_name>.<location_id>.viam.cloud` and `<dns_name>.<location_id>.local.viam.cloud` (notes §2)."""
+    """`<dns_name>.<location_id>.viam.cloud` and `<dns_name>.<location_id>.local.viam.cloud`
+    (docs/api-assumptions.md §2)."""
     return ("%s.%s.%s" % (part_dns_name, location_id, settings.fqdn_domain),
             "%s.%s.local.%s" % (part_dns_name, location_id, settings.fqdn_domain))
 
@@ -264,12 +286,20 @@ def get_robot_part(call: Call, request: app_pb2.GetRobotPartRequest):
 
 @rpc("GetRobotPartByNameAndLocation")
 def get_robot_part_by_name_and_location(call: Call, request: app_pb2.GetRobotPartByNameAndLocationRequest):
+    """Behaviour part_by_name_and_location: present (a free name answers with unknown_id_code's
+    code), unimplemented (UNIMPLEMENTED for every caller) or permission_denied (PERMISSION_DENIED
+    for API-key callers, before the request is looked at)."""
+    served = call.settings.behaviour("part_by_name_and_location")
+    if served == "unimplemented":
+        raise unimplemented("GetRobotPartByNameAndLocation is not served (behaviour part_by_name_and_location)")
+    if served == "permission_denied" and call.principal.identity_type == "api-key":
+        raise permission_denied("API keys may not call GetRobotPartByNameAndLocation")
     if not request.name or not request.location_id:
         raise invalid("name and location_id are required")
     matches = [p for p in call.tx.list("part", app_pb2.RobotPart, name=request.name)
                if p.location_id == request.location_id]
     if not matches:
-        raise not_found("part %r in location %r" % (request.name, request.location_id))
+        raise unknown_id("part %r in location %r" % (request.name, request.location_id))
     call.require("read", "part", matches[0].id, "part %r" % matches[0].id)
     redact = may_not_write(call, "part", matches[0].id)
     return app_pb2.GetRobotPartByNameAndLocationResponse(part=render_part(matches[0], redact=redact))
@@ -277,9 +307,12 @@ def get_robot_part_by_name_and_location(call: Call, request: app_pb2.GetRobotPar
 
 # -- updating ------------------------------------------------------------------------------
 
-def _requested_config(request: app_pb2.UpdateRobotPartRequest) -> Optional[Dict[str, Any]]:
-    """robot_config_json wins over robot_config; neither means "keep the stored config" (notes §3)."""
-    if request.HasField("robot_config_json"):
+def _requested_config(request: app_pb2.UpdateRobotPartRequest, json_honoured: bool = True
+                      ) -> Optional[Dict[str, Any]]:
+    """robot_config_json wins over robot_config; neither means "keep the stored config"
+    (docs/api-assumptions.md §3). With json_honoured=False (robot_config_json=ignored) the JSON
+    field is not read at all, as by a service that predates it."""
+    if json_honoured and request.HasField("robot_config_json"):
         try:
             config = json.loads(request.robot_config_json)
         except ValueError as err:
@@ -311,18 +344,21 @@ def touch(part: app_pb2.RobotPart) -> None:
 def update_robot_part(call: Call, request: app_pb2.UpdateRobotPartRequest):
     part = part_for(call, request.id, "write")
     if request.HasField("last_known_update") and micros(request.last_known_update) != micros(part.last_updated):
-        raise failed_precondition(
-            "part %r was changed since last_known_update (%s); its last_updated is now %s: read it again and retry"
-            % (part.id, request.last_known_update.ToJsonString(), part.last_updated.ToJsonString()))
+        # FAILED_PRECONDITION by default; behaviour update_conflict_code may name another code.
+        raise with_code(call.settings.behaviour("update_conflict_code"),
+                        "part %r was changed since last_known_update (%s); its last_updated is now %s: read it "
+                        "again and retry" % (part.id, request.last_known_update.ToJsonString(),
+                                             part.last_updated.ToJsonString()))
     old = app_pb2.RobotPart()
     old.CopyFrom(part)
     # An empty name keeps the name (L: the SDK always sends one; a config-only update needs no rename).
     if request.name and request.name != part.name:
         check_part_name(call.tx, request.name, part.location_id, except_part=part.id)
         set_names(call.settings, part, request.name, part.location_id)
-    config = _requested_config(request)
+    json_honoured = call.settings.behaviour("robot_config_json") == "honoured"
+    config = _requested_config(request, json_honoured)
     if config is not None:
-        set_config(part, config)
+        set_config(part, config, struct_only=not json_honoured)
     if part != old:
         touch(part)
         record_history(call.tx, old, _editor(call))
@@ -354,7 +390,11 @@ def mark_part_as_main(call: Call, request: app_pb2.MarkPartAsMainRequest):
 
 @rpc("MarkPartForRestart")
 def mark_part_for_restart(call: Call, request: app_pb2.MarkPartForRestartRequest):
-    """A control action: operators may restart. Recorded only; no machine runs here to act on it."""
+    """A control action: operators may restart. Recorded only; no machine runs here to act on it.
+
+    Behaviour mark_part_for_restart=unimplemented: UNIMPLEMENTED, as if the RPC were removed."""
+    if call.settings.behaviour("mark_part_for_restart") == "unimplemented":
+        raise unimplemented("MarkPartForRestart is not served (behaviour mark_part_for_restart)")
     part = part_for(call, request.part_id, "control")
     marked = timestamp_pb2.Timestamp()
     set_micros(marked, now_micros())
@@ -501,7 +541,7 @@ def get_robot_part_logs(call: Call, request: app_pb2.GetRobotPartLogsRequest):
     start = micros(request.start) if request.HasField("start") else None
     end = micros(request.end) if request.HasField("end") else None
     if request.HasField("range"):
-        # Explicit presence matters: app rejects an empty range (rdk CLI comment, notes §3).
+        # Explicit presence matters: app rejects an empty range (rdk CLI comment, docs/api-assumptions.md §3).
         if not request.range:
             raise invalid("range must not be empty: leave it unset, or give a duration such as \"10m\"")
         since = now_micros() - int(parse_duration(request.range).total_seconds() * 1_000_000)

@@ -3,20 +3,31 @@
 Storage: kind "robot": id = machine ID, parent = location ID, name = machine name,
 org = the primary organization of its location. Online fields are stored (seed.py sets
 them) and last_access / seconds_since_online are computed on read.
+
+Behaviours (behaviours.py; docs/api-assumptions.md §7):
+- duplicate_machine_name: a machine name another machine of the location has is refused
+  ALREADY_EXISTS (default) or INVALID_ARGUMENT, or allowed (NewRobot, UpdateRobot rename/move;
+  _check_unique). Part names stay unique per location even when machine names repeat: with
+  `allowed` a part that would clash gets the first free name of `<name>`, `<name>-2`,
+  `<name>-3`, ... (free_part_name): a second machine "rover" gets the main part "rover-main-2",
+  and a moved part whose name is taken in the new location is renamed the same way.
+- list_robots_for_org: ListRobotsForOrg served to every caller as before (present), refused with
+  PERMISSION_DENIED to callers without an organization-level role on that organization
+  (permission_denied_below_org), or UNIMPLEMENTED (unimplemented).
 """
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..access import ROLE_ACTIONS, allowed, grants_of, require_org_member, role_of, visible_organization_ids
-from ..errors import already_exists, invalid, permission_denied
+from ..errors import already_exists, invalid, permission_denied, unimplemented
 from ..ids import new_uuid
 from ..registry import Call, Settings, rpc
 from ..store import Tx
 from ..wire import app_pb2
 from .locations import get_location, org_locations, primary_org_id
 from .parts import (create_part, delete_part_records, fill_online, micros, now_micros, part_fragment_ids,
-                    robot_parts, save_part, set_micros, set_names, check_part_name)
+                    name_taken, robot_parts, save_part, set_micros, set_names, check_part_name)
 
 DEFAULT_SUMMARY_LIMIT = 100  # app.proto: "max number of machines to return; default to 100 if unset"
 
@@ -52,23 +63,47 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _check_unique(tx: Tx, name: str, location_id: str, except_robot: str = "") -> None:
-    """Machine names are unique within a location (their main parts `<name>-main` must be, notes §2)."""
+def _names_may_repeat(settings: Settings) -> bool:
+    return settings.behaviour("duplicate_machine_name") == "allowed"
+
+
+def _check_unique(tx: Tx, settings: Settings, name: str, location_id: str, except_robot: str = "") -> None:
+    """Machine names are unique within a location (their main parts `<name>-main` must be,
+    docs/api-assumptions.md §2), unless behaviour duplicate_machine_name says otherwise."""
+    answer = settings.behaviour("duplicate_machine_name")
+    if answer == "allowed":
+        return
     if any(other != except_robot for other in tx.list_ids("robot", parent=location_id, name=name)):
-        raise already_exists("a machine named %r already exists in location %r" % (name, location_id))
+        message = "a machine named %r already exists in location %r" % (name, location_id)
+        raise invalid(message) if answer == "invalid_argument" else already_exists(message)
+
+
+def free_part_name(tx: Tx, base: str, location_id: str, except_part: str = "") -> str:
+    """`base` if no other part of the location has it, else the first free `base-2`, `base-3`, ..."""
+    name, n = base, 1
+    while name_taken(tx, name, location_id, except_part):
+        n += 1
+        name = "%s-%d" % (base, n)
+    return name
 
 
 def create_robot(tx: Tx, settings: Settings, name: str, location_id: str,
                  main_config: Optional[Dict[str, Any]] = None) -> app_pb2.Robot:
-    """A new machine with its main part `<name>-main` (created automatically, as the real service does)."""
+    """A new machine with its main part `<name>-main` (created automatically, as the real service does).
+
+    With duplicate_machine_name=allowed the main part is `<name>-main` when that is free in the
+    location, else `<name>-main-2`, `<name>-main-3`, ... (free_part_name)."""
     _check_name(name)
     location = get_location(tx, location_id)
-    _check_unique(tx, name, location_id)
+    _check_unique(tx, settings, name, location_id)
     robot = app_pb2.Robot(id=new_uuid(), name=name, location=location_id, online_state=app_pb2.ONLINE_STATE_OFFLINE)
     set_micros(robot.created_on, now_micros())
     org_id = primary_org_id(location)
     save_robot(tx, robot, org_id)
-    create_part(tx, settings, robot, name + "-main", main=True, config=main_config, org_id=org_id)
+    main_name = name + "-main"
+    if _names_may_repeat(settings):
+        main_name = free_part_name(tx, main_name, location_id)
+    create_part(tx, settings, robot, main_name, main=True, config=main_config, org_id=org_id)
     return robot
 
 
@@ -139,8 +174,17 @@ def get_robot_rpc(call: Call, request: app_pb2.GetRobotRequest):
 
 
 def _move_parts(call: Call, robot: app_pb2.Robot, location_id: str, org_id: str) -> None:
-    """Parts follow their machine: location_id and both FQDNs change; names must be free there."""
+    """Parts follow their machine: location_id and both FQDNs change; names must be free there.
+
+    With duplicate_machine_name=allowed a name taken in the new location is not refused: the part
+    is renamed to the first free `<name>-2`, `<name>-3`, ... (one part at a time, so the moved
+    parts never clash with each other either)."""
     parts = robot_parts(call.tx, robot.id)
+    if _names_may_repeat(call.settings):
+        for part in parts:
+            set_names(call.settings, part, free_part_name(call.tx, part.name, location_id, part.id), location_id)
+            save_part(call.tx, part, org_id)
+        return
     for part in parts:
         check_part_name(call.tx, part.name, location_id, except_part=part.id)
     for part in parts:
@@ -152,8 +196,9 @@ def _move_parts(call: Call, robot: app_pb2.Robot, location_id: str, org_id: str)
 def update_robot(call: Call, request: app_pb2.UpdateRobotRequest):
     """An empty name or location means "unchanged" (the SDK sends "" for no location; the CLI "" for no name).
 
-    Renaming a machine does not rename its main part (unknown in the real service, notes §2: the
-    part name is what devices' FQDNs are built from, so keeping it is the safe choice).
+    Renaming a machine does not rename its main part (unknown in the real service,
+    docs/api-assumptions.md §2: the part name is what devices' FQDNs are built from, so keeping it
+    is the safe choice). A name another machine of the location has: see duplicate_machine_name.
     """
     robot = robot_for(call, request.id, "write")
     if request.name and not request.name.strip():
@@ -165,7 +210,7 @@ def update_robot(call: Call, request: app_pb2.UpdateRobotRequest):
         get_location(call.tx, location_id)
         call.require("write", "location", location_id, "location %r" % location_id)
     if (name, location_id) != (robot.name, robot.location):
-        _check_unique(call.tx, name, location_id, except_robot=robot.id)
+        _check_unique(call.tx, call.settings, name, location_id, except_robot=robot.id)
     org_id = primary_org_id(get_location(call.tx, location_id))
     if moving:
         _move_parts(call, robot, location_id, org_id)
@@ -199,7 +244,16 @@ def list_robots_for_locations(call: Call, request: app_pb2.ListRobotsForLocation
 
 @rpc("ListRobotsForOrg")
 def list_robots_for_org(call: Call, request: app_pb2.ListRobotsForOrgRequest):
+    """Behaviour list_robots_for_org: present (org-level roles see every machine, narrower roles
+    the machines they can read), permission_denied_below_org (PERMISSION_DENIED without an
+    organization-level role on org_id) or unimplemented (UNIMPLEMENTED)."""
+    served = call.settings.behaviour("list_robots_for_org")
+    if served == "unimplemented":
+        raise unimplemented("ListRobotsForOrg is not served (behaviour list_robots_for_org)")
     full = org_access(call, request.org_id)
+    if served == "permission_denied_below_org" and not full:
+        raise permission_denied("the caller may not list the machines of organization %r: an organization-level "
+                                "role is needed" % request.org_id)
     grants = _robot_grants(call)
     at = now_micros()
     robots = [render_robot(r, at) for location in org_locations(call.tx, request.org_id)

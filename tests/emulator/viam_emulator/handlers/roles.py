@@ -7,7 +7,7 @@ Stored form (the convention bootstrap.grant set): kind "authorization",
 id = access.authorization_key(auth), parent = identity_id, name = resource_id,
 org = organization_id, with authorization_type "role" and authorization_id
 "<resource_type>_<role>" whatever the client sent (the Go SDK puts the role word
-in authorization_type; notes §3).
+in authorization_type; docs/api-assumptions.md §3).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 
 from ..access import (RESOURCE_TYPES, allowed, authorization_key, require_org_member, role_of,
                       validate_authorization)
-from ..errors import already_exists, invalid, not_found
+from ..errors import already_exists, invalid, not_found, unknown_id
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
@@ -124,7 +124,7 @@ def identity_type_of(tx: Tx, identity_id: str, org_id: str) -> str:
         return "user"
     if tx.get("user", identity_id, app_pb2.OrganizationMember) is not None:
         raise invalid("user %r is not a member of organization %r: invite them first" % (identity_id, org_id))
-    raise not_found("identity %r (an API key ID or a member's user ID)" % identity_id)
+    raise unknown_id("identity %r (an API key ID or a member's user ID)" % identity_id)
 
 
 def member_key(org_id: str, user_id: str) -> str:
