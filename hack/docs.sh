@@ -29,6 +29,7 @@ GUIDES=(
     "roles.md required"
     "awx.md required"
     "emulator.md required"
+    "api-assumptions.md required"
     "performance.md required"
     "reliability.md optional"
     "coverage.md optional"
