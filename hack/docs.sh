@@ -30,6 +30,7 @@ GUIDES=(
     "awx.md required"
     "emulator.md required"
     "api-assumptions.md required"
+    "security.md required"
     "performance.md required"
     "reliability.md optional"
     "coverage.md optional"

@@ -17,9 +17,15 @@ options:
       - URL of the Viam app API.
       - V(https://host[:port]) (or a bare V(host[:port])) connects with TLS, default port 443.
       - V(http://host[:port]) connects in plaintext, default port 8080. Use it only for a local test server
-        such as the collection's emulator; the API key would otherwise cross the network unencrypted
-        (the module warns when the host is not this machine).
+        such as the collection's emulator; the API key would otherwise cross the network unencrypted.
+        To a host that is not this machine the module fails unless O(allow_plaintext=true).
       - If not set, the value of the E(VIAM_APP_URL) environment variable is used.
+      - When the API key comes from E(VIAM_API_KEY), O(app_url) must be the URL of E(VIAM_APP_URL) (or the
+        default when that is not set), compared after normalisation (scheme, host, default port); otherwise
+        the module fails before it connects, so that an option or variable cannot send the key of the
+        environment to another server. For another URL, give O(api_key_id) and O(api_key) explicitly
+        with it (in the task or in C(module_defaults)), or set E(VIAM_APP_URL).
+        "Comes from E(VIAM_API_KEY)" means that O(api_key) equals the value of E(VIAM_API_KEY).
     type: str
     default: https://app.viam.com:443
   api_key_id:
@@ -65,6 +71,16 @@ options:
         is created twice.
     type: float
     default: 30
+  allow_plaintext:
+    description:
+      - Send the API key and every call over plaintext V(http://) to a host that is not this machine.
+      - Without it, such an O(app_url) fails the module before any connection. With it, the module warns.
+      - Plaintext to this machine (V(localhost), V(127.0.0.1), V([::1])), such as the collection's emulator,
+        needs no opt-in.
+      - There is no environment variable for it on purpose. Set it in the task or in C(module_defaults).
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - The modules run on the Ansible controller and talk to the Viam app API over gRPC.
   - The environment variables are the ones the official Viam Python SDK reads in C(create_from_env_vars).

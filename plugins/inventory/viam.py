@@ -87,6 +87,17 @@ options:
       - Timeout in seconds of each call to the API. Transient failures are retried with backoff.
     type: float
     default: 30
+  allow_plaintext:
+    description:
+      - Send the API key over plaintext V(http://) to an O(app_url) that is not this machine.
+      - Without it such an O(app_url) fails the inventory before any connection; with it, a warning.
+        Plaintext to this machine (such as the collection's emulator) needs no opt-in.
+      - When O(api_key) is the value of E(VIAM_API_KEY), O(app_url) must be the URL of E(VIAM_APP_URL)
+        (or the default when that is not set), whatever this option says. To use another URL, set
+        O(api_key_id) and O(api_key) in this file with it.
+    type: bool
+    default: false
+    version_added: 0.2.0
   max_concurrency:
     description:
       - The most API calls in flight at once, for the calls made per organization, machine, part or
@@ -223,6 +234,13 @@ options:
         call per machine).
       - Secrets are never in host variables otherwise. With this option the inventory cache is not used,
         so that secrets are never written to it.
+      - B(Host variables are not a place for secrets.) Anyone who can read the inventory reads them, and
+        other software keeps them. C(ansible-inventory --list) and C(--host) print them, a fact cache or a
+        C(log_path) may store them, and AWX and Ansible Automation Platform store the host variables of an
+        inventory source in their database and show them in the UI and the API to every user who may read
+        the inventory. The plugin warns on every run with this option. Prefer reading a secret in the task
+        that needs it, with M(viam.cloud.viam_robot_part_info) and O(viam.cloud.viam_robot_part_info#module:return_secret)
+        under C(no_log).
     type: bool
     default: false
   strict_permissions:
@@ -240,11 +258,20 @@ options:
   cache_connection:
     description:
       - Cache connection data or path; for the JSON file cache, the directory of its files.
+      - The cache holds what the API answered about the fleet (names, IDs, FQDNs, public IP addresses,
+        versions, fragments and, with O(metadata), user metadata), never an API key or a part secret.
+      - With a file cache (V(ansible.builtin.jsonfile), V(ansible.builtin.yaml), V(ansible.builtin.pickle)),
+        the plugin makes the directory mode 0700 and its cache files 0600, also when the directory exists
+        already with a looser mode, so give the inventory cache a directory of its own. A sticky directory
+        (such as C(/tmp)) or one of another user is left as it is, with a warning; its files are still 0600.
     type: str
     default: ~/.cache/ansible/viam_inventory
 notes:
   - Connects from the Ansible controller to the Viam app API over gRPC, with the same options and environment
     variables as the collection's modules.
+  - Needs ansible-core 2.19 or later and fails on an older one. Names and metadata come from whoever may edit a
+    machine, and an older ansible-core would template them, so a lookup written into a machine's name would run
+    on the controller. The plugin also marks every string from the API unsafe.
   - The host variables are C(viam_part_id), C(viam_part_name), C(viam_machine_id), C(viam_machine_name),
     C(viam_location_id), C(viam_location_name), C(viam_organization_id), C(viam_fqdn), C(viam_local_fqdn),
     C(viam_dns_name), C(viam_main_part), C(viam_online), C(viam_online_state), C(viam_last_access),
@@ -305,6 +332,8 @@ exclude_filters:
 
 import hashlib
 import json
+import os
+import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -312,10 +341,14 @@ from types import SimpleNamespace
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.cache import BaseFileCacheModule
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.release import __version__ as ansible_core_version
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.viam.cloud.plugins.module_utils import inventory as inv
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem
 
 CACHE_FORMAT = 1
 SUMMARY_PAGE = 100  # ListMachineSummaries' default limit (app.proto)
@@ -323,6 +356,35 @@ OPEN_LIMIT = 100000  # the limit of a ListMachineSummaries sent before the machi
 DEFAULT_DOMAIN = "viam.cloud"
 _DENIED = ("PERMISSION_DENIED",)
 _UNKNOWN = ("PERMISSION_DENIED", "NOT_FOUND", "INVALID_ARGUMENT")
+# Said on every run with include_secrets, because where host variables end up is outside this plugin's control.
+SECRETS_WARNING = (
+    "viam.cloud.viam inventory: include_secrets is true, so the parts' secrets are host variables "
+    "(viam_secret, viam_secrets). Whoever can read this inventory can read them: ansible-inventory --list and "
+    "--host print them, a fact cache or log_path may store them, and AWX / Ansible Automation Platform stores "
+    "the host variables of an inventory source in its database and shows them in its UI and API to every user "
+    "who may read the inventory. Prefer reading a secret in the task that needs it "
+    "(viam.cloud.viam_robot_part_info with return_secret, and no_log)")
+CACHE_DIR_MODE = 0o700
+CACHE_FILE_MODE = 0o600
+_SCALARS = (bool, int, float, type(None))
+
+
+def _unsafe(value):
+    """API data marked unsafe for ansible-core: wrap_var on every string, in dicts and lists too.
+
+    Same result as wrap_var on the whole value, at less than half the cost on a large fleet: records are
+    plain JSON types, so exact type checks replace wrap_var's abstract-class checks on every value.
+    """
+    kind = type(value)
+    if kind is str:
+        return wrap_var(value)
+    if kind is dict:
+        return dict((_unsafe(k), _unsafe(v)) for k, v in value.items())
+    if kind is list:
+        return [_unsafe(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    return wrap_var(value)
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -338,6 +400,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._in_flight = 0
         self.max_in_flight = 0
         self.calls = 0
+        self._cache_key = None
 
     def verify_file(self, path):
         return super(InventoryModule, self).verify_file(path) and path.endswith(("viam.yml", "viam.yaml"))
@@ -376,10 +439,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             fqdn_domain=self._templated("fqdn_domain"),
             include_secrets=self.get_option("include_secrets"),
             strict_permissions=self.get_option("strict_permissions"),
+            allow_plaintext=bool(self.get_option("allow_plaintext")),
         )
         if not s["api_key_id"] or not s["api_key"]:
             raise AnsibleError("viam.cloud.viam inventory: api_key_id and api_key are required (set them in %s, or the "
                                "environment variables VIAM_API_KEY_ID and VIAM_API_KEY)" % self._path)
+        # Checked before the cache as well as before any call, so that a redirected key fails every run alike.
+        import os
+        from ansible_collections.viam.cloud.plugins.module_utils.guards import key_destination_problem
+
+        problem = key_destination_problem(s["app_url"], s["api_key"], os.environ,
+                                          explicit="api_key_id and api_key in %s" % self._path)
+        if problem:
+            raise AnsibleError("viam.cloud.viam inventory: %s" % problem)
         if s["max_concurrency"] is None or s["max_concurrency"] < 1:
             raise AnsibleError("viam.cloud.viam inventory: max_concurrency must be at least 1")
         if s["fqdn_domain"]:
@@ -401,12 +473,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # ------------------------------------------------------------------ parse
 
     def parse(self, inventory, loader, path, cache=True):
+        # Before anything else: an ansible-core that templates host variables would run whatever a fleet's
+        # names and metadata say, and marking them unsafe (below) is not enough to trust it with them.
+        problem = ansible_core_problem(ansible_core_version, "the viam.cloud.viam inventory plugin")
+        if problem:
+            raise AnsibleError(problem)
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         self._path = path
         self._read_config_data(path)
         # Options may be templates of extra variables (-e @vault.yml) or lookups.
         self.templar.available_variables = self._vars
         settings = self._settings()
+        if settings["include_secrets"]:
+            self.display.warning(SECRETS_WARNING)
 
         use_cache = self.get_option("cache")
         if use_cache and settings["include_secrets"]:
@@ -415,6 +494,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             use_cache = False
         fingerprint = self._fingerprint(settings)
         cache_key = self.get_cache_key(path)
+        if use_cache:
+            self._cache_key = cache_key
+            self._make_cache_dir_private()
         payload = None
         if use_cache and cache:
             try:
@@ -436,6 +518,71 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for warning in payload.get("warnings", []):
             self.display.warning("viam.cloud.viam inventory: %s" % warning)
         self._populate(payload, settings)
+
+    # ------------------------------------------------------------------ cache files
+
+    def update_cache_if_changed(self):
+        # The file cache plugins chmod what they write to 0644, and the cache holds the fleet's names,
+        # addresses and metadata: take the group and others' access away again after every write.
+        super(InventoryModule, self).update_cache_if_changed()
+        plugin = self._file_cache()
+        if plugin is not None and self._cache_key:
+            # The file name is the cache plugin's business (ansible-core 2.21 adds a schema prefix to the key),
+            # but it always contains the key: match on that rather than guess the name.
+            self._make_files_private(plugin._cache_dir, lambda name: self._cache_key in name)
+
+    def _file_cache(self):
+        """The cache plugin behind the inventory cache if it keeps files in a directory (jsonfile, yaml,
+        pickle), else None: other caches (memory, redis...) have no file modes to set."""
+        plugin = getattr(getattr(self, "_cache", None), "_plugin", None)
+        if isinstance(plugin, BaseFileCacheModule) and getattr(plugin, "_cache_dir", None):
+            return plugin
+        return None
+
+    def _make_cache_dir_private(self):
+        """The cache directory 0700 before anything is written to it, so that the moment between the cache
+        plugin's chmod 0644 and ours exposes nothing; files an older run left readable become 0600."""
+        plugin = self._file_cache()
+        if plugin is None:
+            return
+        path = plugin._cache_dir
+        try:
+            info = os.stat(path)
+        except OSError:
+            return  # the cache plugin reports a missing or unusable directory itself
+        # A sticky directory (/tmp) or another user's is shared on purpose: changing its mode would break
+        # others, so the files are still made 0600 but the directory is left alone.
+        if info.st_mode & stat.S_ISVTX or info.st_uid != os.geteuid():
+            self.display.warning("viam.cloud.viam inventory: the cache directory %s is shared (sticky or another "
+                                 "user's), so the plugin leaves its mode as it is; give cache_connection a directory "
+                                 "of its own" % path)
+            return
+        if not stat.S_IMODE(info.st_mode) & 0o077:
+            return
+        self._make_private(path, CACHE_DIR_MODE)
+        self._make_files_private(path, lambda name: True)
+
+    def _make_files_private(self, directory, wanted):
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return
+        for entry in entries:
+            if wanted(entry.name) and entry.is_file(follow_symlinks=False):
+                self._make_private(entry.path, CACHE_FILE_MODE)
+
+    def _make_private(self, path, mode):
+        """chmod ``path`` to ``mode`` if it is ours and looser; a failure is a warning, not a failed inventory."""
+        try:
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid() or not stat.S_IMODE(info.st_mode) & 0o077:
+                return
+            os.chmod(path, mode)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            self.display.warning("viam.cloud.viam inventory: could not make the cache %s private (mode %o): %s"
+                                 % (path, mode, to_native(exc)))
 
     # ------------------------------------------------------------------ populate
 
@@ -470,11 +617,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         made = set()
         used_locations = {}
         for name, record in hosts:
+            # Names and metadata are written by anyone who may edit a machine, not by whoever runs Ansible:
+            # unsafe, so that no ansible-core templates them (on 2.19+ untrusted text is never templated,
+            # and this is the second line of defence). Variable names are the plugin's own.
+            name = _unsafe(name)
             inventory.add_host(name, group=top or None)
-            host_vars = builder.host_vars(record)
+            host_vars = dict((key, _unsafe(value)) for key, value in builder.host_vars(record).items())
             for key, value in host_vars.items():
                 inventory.set_variable(name, key, value)
             for group in builder.groups(record):
+                group = _unsafe(group)
                 if group not in made:
                     inventory.add_group(group)
                     made.add(group)
@@ -501,8 +653,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             parent = by_id.get(loc.get("parent_location_id") or "") if loc else None
             if parent is None:
                 continue
-            child_group = builder.location_group(used.get(location_id) or loc["name"] or location_id)
-            parent_group = builder.location_group(parent["name"] or parent["id"])
+            child_group = _unsafe(builder.location_group(used.get(location_id) or loc["name"] or location_id))
+            parent_group = _unsafe(builder.location_group(parent["name"] or parent["id"]))
             if child_group == parent_group:
                 continue
             self.inventory.add_group(child_group)
@@ -549,7 +701,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             from ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient
             client = ViamClient(app_url=s["app_url"], api_key_id=s["api_key_id"], api_key=s["api_key"],
                                 validate_certs=s["validate_certs"], ca_path=s["ca_path"], timeout=s["timeout"],
-                                warn=self._warnings.append, user_agent="viam.cloud-ansible-inventory")
+                                warn=self._warnings.append, user_agent="viam.cloud-ansible-inventory",
+                                allow_plaintext=s["allow_plaintext"])
         except ViamError as exc:
             raise AnsibleError("viam.cloud.viam inventory: %s" % to_native(exc))
         self._start(s)

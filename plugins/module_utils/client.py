@@ -370,12 +370,17 @@ class ViamClient:
     retry_budget (seconds for all tries of one call), backoff_base and
     backoff_max (seconds), and warn (a callable taking a message, such as
     module.warn; warnings are also kept in .warnings).
+
+    Plaintext http:// to a host that is not this machine raises ViamError
+    unless allow_plaintext is true (then it warns). The constructor opens no
+    connection: the channel and the Authenticate call wait for the first RPC.
     """
 
     def __init__(self, app_url: str = DEFAULT_APP_URL, api_key_id: t.Optional[str] = None, api_key: t.Optional[str] = None,
                  organization_id: t.Optional[str] = None, validate_certs: bool = True, ca_path: t.Optional[str] = None,
                  timeout: float = DEFAULT_TIMEOUT, retries: int = 10, retry_budget: float = 60.0,
-                 backoff_base: float = 0.25, backoff_max: float = 8.0, warn=None, user_agent: t.Optional[str] = None):
+                 backoff_base: float = 0.25, backoff_max: float = 8.0, warn=None, user_agent: t.Optional[str] = None,
+                 allow_plaintext: bool = False):
         self.app_url = app_url or DEFAULT_APP_URL
         self.tls, self.host, self.port = parse_app_url(self.app_url)
         self.target = _target(self.host, self.port)
@@ -398,9 +403,16 @@ class ViamClient:
         self._token: t.Optional[str] = None
         self._resolved_org: t.Optional[str] = None
         self.auth_count = 0  # Authenticate calls made (for tests and benchmarks)
-        if not self.tls and not is_loopback(self.host):
-            self._warn("app_url %s is plaintext http:// to a host that is not this machine: the API key and every "
-                       "response travel unencrypted. Use https:// outside a local test setup." % self.app_url)
+        from ansible_collections.viam.cloud.plugins.module_utils.guards import plaintext_problem
+
+        plaintext = plaintext_problem(self.app_url)
+        if plaintext and not allow_plaintext:
+            # Refused here, before any channel exists: anyone on the path would read the key of the
+            # first Authenticate call, so a warning printed after the fact protects nothing.
+            raise ViamError(summary="%s. Use https://; if the network to that host is trusted (a lab, a VPN), "
+                                    "set allow_plaintext: true to send it anyway" % plaintext)
+        if plaintext:
+            self._warn("%s (allow_plaintext is true). Use https:// outside a trusted network." % plaintext)
 
     # -------------------------------------------------------------- helpers
 

@@ -28,10 +28,12 @@ __metaclass__ = type
 import os
 import traceback
 
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.viam.cloud.plugins.module_utils.client import DEFAULT_APP_URL, DEFAULT_TIMEOUT, ViamClient
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem, key_destination_problem
 
 # The oldest protobuf runtime our generated *_pb2.py files import under.
 MIN_PROTOBUF = (6, 33, 5)
@@ -69,6 +71,8 @@ def viam_argument_spec() -> dict:
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
         timeout=dict(type="float", default=int(DEFAULT_TIMEOUT)),
+        # No environment fallback on purpose: sending the key in the clear is decided per task.
+        allow_plaintext=dict(type="bool", default=False),
     )
 
 
@@ -96,10 +100,15 @@ def client_from_module(module, **kwargs) -> ViamClient:
     """A ViamClient from module.params (the options of viam_argument_spec()).
 
     Fails the module with a clear message when grpcio/protobuf are missing or
-    too old, or api_key_id/api_key are not given. Warnings (plaintext http://
-    to a remote host, validate_certs: false) go to module.warn. ``kwargs``
+    too old, api_key_id/api_key are not given, the key of the environment
+    would go to another app_url than VIAM_APP_URL (guards.py), or app_url is
+    plaintext http:// to another machine without allow_plaintext. Warnings
+    (allowed plaintext, validate_certs: false) go to module.warn. ``kwargs``
     reach the ViamClient constructor (retries, retry_budget, ...).
     """
+    too_old = ansible_core_problem(ANSIBLE_CORE_VERSION, "the viam.cloud modules")
+    if too_old:
+        module.fail_json(msg=too_old)
     if not HAS_GRPC:
         module.fail_json(msg=missing_required_lib("grpcio"), exception=GRPC_IMPORT_ERROR)
     if not HAS_PROTOBUF:
@@ -115,6 +124,9 @@ def client_from_module(module, **kwargs) -> ViamClient:
     ]
     if missing:
         module.fail_json(msg="missing required arguments: %s" % ", ".join(missing))
+    problem = key_destination_problem(params.get("app_url"), params.get("api_key"), os.environ)
+    if problem:
+        module.fail_json(msg=problem)
     timeout = params.get("timeout")
     if timeout is not None and timeout <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds, got %s" % timeout)
@@ -129,6 +141,7 @@ def client_from_module(module, **kwargs) -> ViamClient:
             ca_path=params.get("ca_path"),
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
             warn=module.warn,
+            allow_plaintext=bool(params.get("allow_plaintext")),
             **kwargs
         )
     except ViamError as err:

@@ -60,7 +60,7 @@ options:
         as JSON (keys sorted). Exactly one part must match.
       - The file is written only when its content differs (the task is then changed) and always has mode C(0600),
         since a config may hold credentials. Its directory must exist.
-      - It must not be a symbolic link or anything but a regular file: the module refuses it, so that neither the
+      - It must not be a symbolic link or anything but a regular file. The module refuses it, so that neither the
         write nor the diff of the old content ever reaches the file a link points to.
     type: path
   config_indent:

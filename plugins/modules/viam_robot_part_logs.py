@@ -94,7 +94,7 @@ options:
         RV(logs) then RV(tail), one JSON object per line.
       - The file is written only when its content differs (the task is then changed) and always has mode C(0600).
         Its directory must exist.
-      - It must not be a symbolic link or anything but a regular file: the module refuses it, so that neither the
+      - It must not be a symbolic link or anything but a regular file. The module refuses it, so that neither the
         write nor the diff of the old content ever reaches the file a link points to.
     type: path
 attributes:

@@ -6,8 +6,9 @@
 - validate_certs: true (the default) fails with a message about the certificate, and says how to fix it;
 - ca_path: the emulator's certificate succeeds, without a warning;
 - validate_certs: false succeeds and warns.
-And plaintext: http:// to a host that is not this machine warns that the API key travels in the
-clear (decided when the client is built: checked here without a network), loopback does not.
+And plaintext: http:// to a host that is not this machine is refused unless allow_plaintext is set,
+and then warns that the API key travels in the clear (decided when the client is built: checked here
+without a network); loopback needs no opt-in and does not warn.
 """
 from __future__ import annotations
 
@@ -67,11 +68,19 @@ def test_tls_certificate_checks(emulator_factory, playbook_runner):
     ("https://10.20.30.40:8443", False),
     ("app.viam.com", False),
 ])
-def test_plaintext_to_another_host_warns_that_the_key_travels_in_the_clear(app_url, warns):
+def test_plaintext_to_another_host_needs_opt_in_and_warns_that_the_key_travels_in_the_clear(app_url, warns):
     from ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient
+    from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 
+    credentials = dict(api_key_id="00000000-0000-4000-8000-000000000000", api_key="not-a-secret")
     seen = []
-    ViamClient(app_url=app_url, api_key_id="00000000-0000-4000-8000-000000000000", api_key="not-a-secret",
-               warn=seen.append)
+    if warns:
+        with pytest.raises(ViamError, match="allow_plaintext"):
+            ViamClient(app_url=app_url, warn=seen.append, **credentials)
+        assert seen == []
+    else:
+        ViamClient(app_url=app_url, warn=seen.append, **credentials)
+        assert seen == []
+    ViamClient(app_url=app_url, warn=seen.append, allow_plaintext=True, **credentials)
     clear = [w for w in seen if "unencrypted" in w and "API key" in w]
     assert bool(clear) == warns, seen

@@ -110,12 +110,15 @@ def test_parse_app_url_rejects(url):
         client_mod.parse_app_url(url)
 
 
-def test_plaintext_warning_only_for_remote_hosts():
+def test_plaintext_refused_for_remote_hosts_unless_allowed():
     seen = []
     assert ViamClient("http://localhost:8080", warn=seen.append).warnings == []
     assert ViamClient("http://127.0.0.1:8080").warnings == []
     assert ViamClient("http://[::1]:8080").warnings == []
-    ViamClient("http://robots.example.com:8080", warn=seen.append)
+    with pytest.raises(ViamError, match="allow_plaintext"):
+        ViamClient("http://robots.example.com:8080", warn=seen.append)
+    assert seen == []
+    ViamClient("http://robots.example.com:8080", warn=seen.append, allow_plaintext=True)
     assert len(seen) == 1 and "unencrypted" in seen[0]
 
 

@@ -109,8 +109,11 @@ def test_client_from_module_missing_key():
     assert "api_key_id" not in module.failed["msg"]
 
 
-def test_client_from_module_warns_for_remote_plaintext():
+def test_client_from_module_refuses_remote_plaintext_unless_allowed():
     module = FakeModule(app_url="http://robots.example.com:8080")
+    with pytest.raises(Failed, match="allow_plaintext"):
+        common.client_from_module(module)
+    module = FakeModule(app_url="http://robots.example.com:8080", allow_plaintext=True)
     common.client_from_module(module)
     assert len(module.warnings) == 1 and "unencrypted" in module.warnings[0]
 
@@ -148,3 +151,15 @@ def test_fail_from_error():
     with pytest.raises(Failed):
         common.fail_from_error(module, err, msg="robot part 'arm' not found in machine 'rover-7'")
     assert module.failed["msg"] == "robot part 'arm' not found in machine 'rover-7'"
+
+
+def test_ansible_core_too_old_is_refused_with_a_clear_message():
+    """docs/security.md, 1: before 2.19 ansible-core templates API text; the collection refuses to run there."""
+    from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem, version_tuple
+
+    assert ansible_core_problem("2.19.0") is None
+    assert ansible_core_problem("2.21.5") is None
+    message = ansible_core_problem("2.18.9", "the viam.cloud modules")
+    assert message and "ansible-core >= 2.19.0" in message and "2.18.9" in message and "pip install" in message
+    assert ansible_core_problem(None)
+    assert version_tuple("2.19.0rc1") == (2, 19, 0) and version_tuple("2") == (2, 0, 0)
