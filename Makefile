@@ -37,7 +37,7 @@ STAMP_COMPAT := $(VENV_COMPAT)/.installed
 .PHONY: help venv venv-compat proto sanity sanity-main sanity-compat sanity-ignores \
         units units-main units-compat conformance integration integration-main \
         integration-compat lint emulator demo test clean distclean \
-        reliability e2e docs docs-lint awx-check
+        reliability reliability-pessimistic integration-compat-pessimistic probe-cloud test-behaviours e2e docs docs-lint awx-check
 
 help:
 	@echo "make venv          create/update $(VENV) (Python $(PYVER), ansible-core 2.21, requirements-dev.txt)"
@@ -49,7 +49,9 @@ help:
 	@echo "make conformance   pytest tests/conformance in $(VENV) (viam-sdk)"
 	@echo "make integration   ansible-test integration against a fresh emulator, both venvs"
 	@echo "make lint          ansible-lint (production profile)"
-	@echo "make reliability   faults, races, TLS, authorization, bad input (docs/reliability.md)"
+	@echo "make reliability   faults, races, TLS, authorization, bad input (docs/reliability.md; EMULATOR_ARGS=...)"
+	@echo "make test-behaviours  integration targets under each emulator behaviour value alone (long)"
+	@echo "make probe-cloud   measure the real Viam app against the emulator's switches (CONFIRM=yes; one probe location)"
 	@echo "make e2e           inventory -> SSH -> machine role against a loopback sshd robot"
 	@echo "make docs          render the docs site into build/docs/html (docs-lint: check the module docs)"
 	@echo "make awx-check     ansible-builder create of meta/execution-environment.yml, AWX examples syntax"
@@ -112,7 +114,18 @@ lint: $(STAMP)
 
 # Faults, races, TLS, authorization, bad input (tests/reliability, docs/reliability.md).
 reliability: $(STAMP)
-	hack/pytest.sh main $(VENV) tests/reliability $(PYTEST_ARGS)
+	EMULATOR_ARGS='$(EMULATOR_ARGS)' hack/pytest.sh main $(VENV) tests/reliability $(PYTEST_ARGS)
+
+# The emulator legs of make test (docs/api-assumptions.md §7): the integration targets under the
+# emulator's default behaviours (integration-main) and under the least convenient plausible ones
+# (integration-compat), the reliability suite under the least convenient ones.
+PESSIMISTIC := --behaviours pessimistic
+
+reliability-pessimistic: $(STAMP)
+	EMULATOR_ARGS='$(PESSIMISTIC)' hack/pytest.sh main $(VENV) tests/reliability $(PYTEST_ARGS)
+
+integration-compat-pessimistic: $(STAMP) $(STAMP_COMPAT)
+	EMULATOR_ARGS='$(PESSIMISTIC)' hack/integration.sh compat $(VENV_COMPAT) $(PYVER_COMPAT) --color yes $(INTEGRATION_ARGS)
 
 # inventory -> SSH -> viam.cloud.machine role -> cloud config on a loopback "robot".
 e2e: $(STAMP)
@@ -138,8 +151,20 @@ demo: $(STAMP)
 	TARGET='$(TARGET)' VENV='$(VENV)' hack/demo.sh
 
 test:
-	@MAKE='$(MAKE)' hack/run-steps.sh +venv +venv-compat sanity units conformance reliability \
-		integration e2e docs-lint awx-check bench-smoke lint
+	@MAKE='$(MAKE)' hack/run-steps.sh +venv +venv-compat sanity units conformance reliability-pessimistic \
+		integration-main integration-compat-pessimistic e2e docs-lint awx-check bench-smoke lint
+
+# Every emulator behaviour value alone, one integration run each (long: not in make test; figures in
+# docs/reliability.md). BEHAVIOURS='key=value ...' picks values, INTEGRATION_ARGS targets.
+test-behaviours: $(STAMP)
+	BEHAVIOURS='$(BEHAVIOURS)' hack/test-behaviours.sh $(VENV) $(PYVER) $(INTEGRATION_ARGS)
+
+# Measure the real Viam app against the emulator's behaviour switches (docs/api-assumptions.md §7).
+# Needs VIAM_API_KEY_ID, VIAM_API_KEY, VIAM_ORG_ID (optional VIAM_APP_URL) and CONFIRM=yes; works in one
+# location it creates and deletes. Tested against the emulator under every value in tests/reliability.
+PROBE_ARGS ?=
+probe-cloud: $(STAMP)
+	hack/in-build.sh main $(VENV) python hack/probe_cloud.py --json build/probe-cloud.json $(PROBE_ARGS)
 
 # --- housekeeping ------------------------------------------------------------
 

@@ -19,8 +19,11 @@ import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 
-ALL_FRAGMENT_VISIBILITIES = [
-    "FRAGMENT_VISIBILITY_PRIVATE", "FRAGMENT_VISIBILITY_PUBLIC", "FRAGMENT_VISIBILITY_PUBLIC_UNLISTED"]
+# ListFragments is asked for the organization's own fragments by visibility. Asking for PUBLIC may
+# also bring every public fragment of the platform (docs/api-assumptions.md §7, public_fragments),
+# so the public ones are a second call, made only when the task needs them.
+NON_PUBLIC_FRAGMENT_VISIBILITIES = ["FRAGMENT_VISIBILITY_PRIVATE", "FRAGMENT_VISIBILITY_PUBLIC_UNLISTED"]
+PUBLIC_FRAGMENT_VISIBILITIES = ["FRAGMENT_VISIBILITY_PUBLIC"]
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -41,6 +44,58 @@ class NotFound(ResourceLookupError):
 
 def is_uuid(value: str) -> bool:
     return bool(UUID_RE.match(value or ""))
+
+
+# What app.viam.com answers a read by an ID that does not exist is not documented
+# (docs/api-assumptions.md §7, unknown_id_code): NOT_FOUND is taken at its word; these
+# others are "absent" only when a listing of the parent confirms it.
+UNCONFIRMED_ABSENT_CODES = ("PERMISSION_DENIED", "INVALID_ARGUMENT", "UNKNOWN")
+
+
+def absent_unless_listed(err: ViamError, listed_ids: t.Callable[[], t.Iterable[str]], resource_id: str) -> None:
+    """Return (meaning "absent") when ``err`` says the ID does not exist; re-raise ``err`` otherwise.
+
+    NOT_FOUND means absent. A code in UNCONFIRMED_ABSENT_CODES means absent only when
+    ``listed_ids()`` (a documented listing of where the resource would be) does not hold
+    ``resource_id``; when that listing itself fails, the original error stands.
+    """
+    if err.not_found:
+        return
+    if err.code not in UNCONFIRMED_ABSENT_CODES or err.maybe_applied:
+        raise err
+    try:
+        ids = set(listed_ids())
+    except ViamError:
+        raise err
+    if resource_id in ids:
+        raise err
+
+
+def _organization_of(client, organization_id: t.Optional[str]) -> str:
+    return organization_id or client.resolve_organization_id()
+
+
+def list_organization_robots(client, organization_id: str) -> list:
+    """Every machine of the organization, as the Viam CLI lists them: ListLocations, then ListRobots
+    in each location that has machines. ListRobotsForOrg is not used: no official client calls it,
+    and its permission for keys below organization level is unknown (docs/api-assumptions.md §7)."""
+    locations = client.list_locations(organization_id=organization_id,
+                                      resource="locations of organization %r" % organization_id).locations
+    robots: t.List[t.Any] = []
+    for location in locations:
+        if not location.robot_count:
+            continue
+        robots.extend(client.list_robots(location_id=location.id,
+                                         resource="machines in location %r" % location.name).robots)
+    return robots
+
+
+def list_organization_parts(client, organization_id: str) -> list:
+    """Every part of every machine of the organization (GetRobotParts per machine)."""
+    parts: t.List[t.Any] = []
+    for robot in list_organization_robots(client, organization_id):
+        parts.extend(client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts)
+    return parts
 
 
 def pick_one(candidates: t.Sequence[t.Any], ref: str, kind: str, where: str) -> t.Optional[t.Any]:
@@ -82,14 +137,14 @@ def require_robot(client, location_id: str, ref: str, location_name: str = ""):
     return robot
 
 
-def get_robot_by_id(client, robot_id: str):
-    """A machine by ID, or None when it does not exist."""
+def get_robot_by_id(client, robot_id: str, organization_id: t.Optional[str] = None):
+    """A machine by ID, or None when it does not exist (see absent_unless_listed)."""
     try:
         return client.get_robot(id=robot_id, resource="machine %r" % robot_id).robot
     except ViamError as err:
-        if err.not_found:
-            return None
-        raise
+        absent_unless_listed(err, lambda: [r.id for r in list_organization_robots(
+            client, _organization_of(client, organization_id))], robot_id)
+        return None
 
 
 def find_part(client, robot_id: str, ref: str, robot_name: str = ""):
@@ -98,42 +153,18 @@ def find_part(client, robot_id: str, ref: str, robot_name: str = ""):
     return pick_one(list(parts), ref, "part", where)
 
 
-def find_fragment(client, organization_id: str, ref: str):
-    """A fragment of the organization by name, or any fragment the key can read by ID."""
-    if is_uuid(ref):
-        try:
-            return client.get_fragment(id=ref, resource="fragment %r" % ref).fragment
-        except ViamError as err:
-            if not err.not_found:
-                raise
-    # Every visibility asked for explicitly: what show_public alone selects is not documented.
-    fragments = client.list_fragments(organization_id=organization_id, show_public=False,
-                                      fragment_visibility=ALL_FRAGMENT_VISIBILITIES,
-                                      resource="fragments of organization %r" % organization_id).fragments
-    owned = [f for f in fragments if f.organization_owner == organization_id]
-    return pick_one(owned, ref, "fragment", "in organization %r" % organization_id)
-
-
-def require_fragment(client, organization_id: str, ref: str):
-    fragment = find_fragment(client, organization_id, ref)
-    if fragment is None:
-        raise NotFound("fragment %r not found in organization %r" % (ref, organization_id))
-    return fragment
-
-
 def find_robot_in_organization(client, organization_id: str, ref: str):
-    """A machine by ID, or by name anywhere in the organization (one ListRobotsForOrg call).
+    """A machine by ID, or by name anywhere in the organization (list_organization_robots).
 
     Machine names are unique only within a location: a name used in two
     locations fails with AmbiguousName, and the location (or the ID) decides.
     """
     if is_uuid(ref):
-        robot = get_robot_by_id(client, ref)
+        robot = get_robot_by_id(client, ref, organization_id)
         if robot is not None:
             return robot
     where = "in organization %r" % organization_id
-    robots = client.list_robots_for_org(org_id=organization_id, resource="machines %s" % where).robots
-    return pick_one(list(robots), ref, "machine", where)
+    return pick_one(list_organization_robots(client, organization_id), ref, "machine", where)
 
 
 def require_robot_in_organization(client, organization_id: str, ref: str):
@@ -151,14 +182,15 @@ def resolve_robot(client, organization_id: str, ref: str, location_ref: t.Option
     return require_robot_in_organization(client, organization_id, ref), None
 
 
-def get_part_by_id(client, part_id: str):
-    """GetRobotPart's response (part and config_json) for a part ID, or None when it does not exist."""
+def get_part_by_id(client, part_id: str, organization_id: t.Optional[str] = None):
+    """GetRobotPart's response (part and config_json) for a part ID, or None when it does not exist
+    (see absent_unless_listed)."""
     try:
         return client.get_robot_part(id=part_id, resource="part %r" % part_id)
     except ViamError as err:
-        if err.not_found:
-            return None
-        raise
+        absent_unless_listed(err, lambda: [p.id for p in list_organization_parts(
+            client, _organization_of(client, organization_id))], part_id)
+        return None
 
 
 def require_part(client, robot_id: str, ref: str, robot_name: str = ""):
@@ -169,48 +201,88 @@ def require_part(client, robot_id: str, ref: str, robot_name: str = ""):
 
 
 def part_name_taken(client, name: str, location_id: str, except_part: str = "") -> t.Optional[t.Any]:
-    """The other part called ``name`` in the location (part names are unique per location), or None."""
+    """The other part called ``name`` in the location (part names are unique per location), or None
+    when GetRobotPartByNameAndLocation does not name one.
+
+    That RPC is recent and no official client calls it (docs/api-assumptions.md §7,
+    part_by_name_and_location): any refusal (NOT_FOUND, PERMISSION_DENIED, UNIMPLEMENTED...)
+    means "not known to be taken", and the write that follows is the real check: a refused
+    create or rename is explained by find_part_in_location().
+    """
     try:
         part = client.get_robot_part_by_name_and_location(
             name=name, location_id=location_id, resource="part %r in location %r" % (name, location_id)).part
     except ViamError as err:
-        if err.not_found:
-            return None
-        raise
-    return part if part.id and part.id != except_part else None
+        if err.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED", "UNAUTHENTICATED", "RESOURCE_EXHAUSTED"):
+            raise
+        return None
+    return part if part.id and part.name == name and part.id != except_part else None
+
+
+def find_part_in_location(client, location_id: str, name: str) -> t.Optional[t.Any]:
+    """The part called ``name`` among the parts of every machine of the location (ListRobots and
+    GetRobotParts, the calls the SDK and the CLI make), or None."""
+    robots = client.list_robots(location_id=location_id, resource="machines in location %r" % location_id).robots
+    for robot in robots:
+        for part in client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts:
+            if part.name == name:
+                return part
+    return None
+
+
+def _owned_fragments(client, organization_id: str, visibilities: t.List[str]) -> list:
+    fragments = client.list_fragments(organization_id=organization_id, show_public=False,
+                                      fragment_visibility=visibilities,
+                                      resource="fragments of organization %r" % organization_id).fragments
+    return [f for f in fragments if f.organization_owner == organization_id]
+
+
+def list_owned_fragments(client, organization_id: str) -> list:
+    """Every fragment the organization owns, whatever its visibility (its private and unlisted ones,
+    then its public ones: two ListFragments calls)."""
+    owned = _owned_fragments(client, organization_id, NON_PUBLIC_FRAGMENT_VISIBILITIES)
+    seen = set(f.id for f in owned)
+    owned.extend(f for f in _owned_fragments(client, organization_id, PUBLIC_FRAGMENT_VISIBILITIES)
+                 if f.id not in seen)
+    return owned
+
+
+def owned_fragments_named(client, organization_id: str, name: str) -> list:
+    """The organization's fragments called ``name``: the private and unlisted ones are listed first,
+    the public ones only when none of those has the name."""
+    named = [f for f in _owned_fragments(client, organization_id, NON_PUBLIC_FRAGMENT_VISIBILITIES) if f.name == name]
+    if named:
+        return named
+    return [f for f in _owned_fragments(client, organization_id, PUBLIC_FRAGMENT_VISIBILITIES) if f.name == name]
+
+
+def find_owned_fragment(client, organization_id: str, name: str):
+    """The organization's fragment called ``name``, or None; AmbiguousName when several are."""
+    return pick_one(owned_fragments_named(client, organization_id, name), name, "fragment",
+                    "in organization %r" % organization_id)
+
+
+def get_fragment_by_id(client, fragment_id: str, organization_id: t.Optional[str] = None):
+    """A fragment by ID (any the key can read), or None when it does not exist (see absent_unless_listed)."""
+    try:
+        return client.get_fragment(id=fragment_id, resource="fragment %r" % fragment_id).fragment
+    except ViamError as err:
+        absent_unless_listed(err, lambda: [f.id for f in list_owned_fragments(
+            client, _organization_of(client, organization_id))], fragment_id)
+        return None
 
 
 def require_fragments(client, organization_id: str, refs: t.Sequence[str]) -> t.List[t.Any]:
-    """Fragments by name or ID, in the order given; the organization's fragments are listed at most once."""
+    """Fragments by name or ID, in the order given."""
     found: t.List[t.Any] = []
-    owned = None
     for ref in refs:
-        fragment = None
-        if is_uuid(ref):
-            try:
-                fragment = client.get_fragment(id=ref, resource="fragment %r" % ref).fragment
-            except ViamError as err:
-                if not err.not_found:
-                    raise
+        fragment = get_fragment_by_id(client, ref, organization_id) if is_uuid(ref) else None
         if fragment is None:
-            if owned is None:
-                fragments = client.list_fragments(
-                    organization_id=organization_id, show_public=False, fragment_visibility=ALL_FRAGMENT_VISIBILITIES,
-                    resource="fragments of organization %r" % organization_id).fragments
-                owned = [f for f in fragments if f.organization_owner == organization_id]
-            fragment = pick_one(owned, ref, "fragment", "in organization %r" % organization_id)
+            fragment = find_owned_fragment(client, organization_id, ref)
         if fragment is None:
             raise NotFound("fragment %r not found in organization %r" % (ref, organization_id))
         found.append(fragment)
     return found
-
-
-def list_owned_fragments(client, organization_id: str) -> list:
-    """Every fragment the organization owns, whatever its visibility (one ListFragments call)."""
-    fragments = client.list_fragments(organization_id=organization_id, show_public=False,
-                                      fragment_visibility=ALL_FRAGMENT_VISIBILITIES,
-                                      resource="fragments of organization %r" % organization_id).fragments
-    return [f for f in fragments if f.organization_owner == organization_id]
 
 
 class RoleResources:

@@ -55,6 +55,29 @@ NOT_VISIBLE_HINT = ("If it exists, the API key may lack permission to see it "
                     "(a key scoped to a location or a machine sees only that)")
 
 
+# Codes a create may be refused with when the name is taken: ALREADY_EXISTS is the convention, but the
+# app answers many domain errors otherwise (docs/api-assumptions.md §7). Such a refusal is a lost
+# race only when the name is found afterwards; otherwise the error stands.
+NAME_TAKEN_CODES = ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "UNKNOWN")
+
+
+# Codes an update guarded by last_known_update may be refused with when the resource changed since it
+# was read (docs/api-assumptions.md §7, update_conflict_code). A refusal is a conflict only when a
+# fresh read shows the resource changed; otherwise the error is the server's own.
+CONFLICT_CODES = ("FAILED_PRECONDITION", "ABORTED", "INVALID_ARGUMENT", "UNKNOWN")
+
+
+def micros(stamp: t.Any) -> int:
+    """A Timestamp at the precision the API compares last_known_update with."""
+    return stamp.seconds * 1000000 + stamp.nanos // 1000
+
+
+def _age(item: t.Any) -> t.Tuple[int, int, str]:
+    """Sort key of racing copies: created_on, then ID (so every run picks the same oldest)."""
+    stamp = getattr(item, "created_on", None)
+    return (getattr(stamp, "seconds", 0), getattr(stamp, "nanos", 0), item.id)
+
+
 class CreateRaced(Exception):
     """Another run made the same name first: run() reads the state again and decides anew."""
 
@@ -186,19 +209,26 @@ class ViamModule:
             self.fail("%s is %d characters long; at most %d are allowed" % (option, len(value), MAX_NAME_LENGTH))
         return value
 
-    def create_or_find(self, create: t.Callable[[], t.Any], find_existing: t.Callable[[], t.Any]) -> t.Any:
-        """create(); if its answer was lost (maybe_applied), what it made may exist: find_existing() before failing.
+    def create_or_find(self, create: t.Callable[[], t.Any], find_existing: t.Callable[[], t.Any],
+                       same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]] = None,
+                       delete: t.Optional[t.Callable[[t.Any], None]] = None) -> t.Any:
+        """create(); if it was refused or its answer lost, what it made (or a rival made) may exist: look first.
 
         The client never sends a creating call twice, so a lost answer leaves the
         module to decide; looking the resource up by name is what keeps a flaky
         network from turning into a duplicate or a false failure:
-        - found: the create was applied, return what it made;
+        - found: the create was applied, return what it made. For names the API
+          lets repeat, give ``same_name`` (every resource now carrying the name) and
+          ``delete``: a lost answer may have left copies beside a rival's, and all but
+          the oldest are deleted, the rule keep_oldest() applies (so exactly one stays);
         - not found after UNAVAILABLE: it was not applied, send it again (up to
           the client's retries in all, with jittered backoff);
         - not found after DEADLINE_EXCEEDED: the server may still be applying it,
           so fail with the timeout (the message says to check before retrying);
-        - ALREADY_EXISTS: another run made the name since we looked: CreateRaced,
-          and run() reads again, so the loser of a race re-reads instead of failing.
+        - refused (ALREADY_EXISTS, or a code the API may use for a taken name:
+          docs/api-assumptions.md §7): when the name now exists, another run made it
+          since we looked: CreateRaced, and run() reads again, so the loser of a
+          race re-reads instead of failing.
         """
         attempt = 0
         while True:
@@ -209,18 +239,54 @@ class ViamModule:
                 if err.code == "ALREADY_EXISTS":
                     raise CreateRaced(err)
                 if not err.maybe_applied:
+                    if err.code in NAME_TAKEN_CODES and self._name_exists(find_existing, same_name):
+                        raise CreateRaced(err)
                     raise
-                found = find_existing()
-                if found is not None:
-                    return found
+                if same_name is not None and delete is not None:
+                    copies = list(same_name())
+                    if copies:
+                        return self.settle_copies(copies, delete)
+                else:
+                    found = find_existing()
+                    if found is not None:
+                        return found
                 tries = min(CREATE_TRIES, getattr(getattr(self, "client", None), "retries", 1))
                 if err.code != "UNAVAILABLE" or attempt >= tries:
                     raise
                 time.sleep(random.uniform(0, min(2.0, 0.25 * 2 ** attempt)))
 
+    @staticmethod
+    def _name_exists(find_existing: t.Callable[[], t.Any],
+                     same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]]) -> bool:
+        if same_name is not None:
+            return bool(list(same_name()))
+        try:
+            return find_existing() is not None
+        except AmbiguousName:
+            return True
+
+    @staticmethod
+    def settle_copies(copies: t.Sequence[t.Any], delete: t.Callable[[t.Any], None]) -> t.Any:
+        """The oldest of ``copies`` (same name, made by racing runs); the others are deleted.
+
+        Every racing run keeps the oldest (keep_oldest), so deleting a younger copy here
+        never removes one another run keeps; a copy already gone (its maker deleted it) is fine.
+        """
+        oldest = min(copies, key=_age)
+        for copy in copies:
+            if copy.id == oldest.id:
+                continue
+            try:
+                delete(copy)
+            except ViamError as err:
+                if not err.not_found:
+                    raise
+        return oldest
+
     def keep_oldest(self, made: t.Any, same_name: t.Callable[[], t.Sequence[t.Any]],
                     delete: t.Callable[[t.Any], None]) -> t.Any:
-        """For names the API lets repeat (locations, API keys): settle a race after this run created ``made``.
+        """For names the API lets repeat (locations, API keys, maybe machines and fragments: docs/api-assumptions.md
+        §7): settle a race after this run created ``made``.
 
         ``same_name()`` lists what now carries the name. Racing runs that each
         created the name all see the same set, and all keep the oldest (by
@@ -233,14 +299,13 @@ class ViamModule:
             return made
         if not any(c.id == made.id for c in copies):
             copies.append(made)
-
-        def age(item: t.Any) -> t.Tuple[int, int, str]:
-            stamp = getattr(item, "created_on", None)
-            return (getattr(stamp, "seconds", 0), getattr(stamp, "nanos", 0), item.id)
-
-        if min(copies, key=age).id == made.id:
+        if min(copies, key=_age).id == made.id:
             return made
-        delete(made)
+        try:
+            delete(made)
+        except ViamError as err:
+            if not err.not_found:
+                raise
         raise CreateRaced(ViamError(code="ALREADY_EXISTS", summary="another run created %r at the same time"
                                     % getattr(made, "name", made.id)))
 

@@ -55,7 +55,10 @@ options:
     version_added: 0.2.0
   rotate:
     description:
-      - Give the key a new secret (RotateKey). The key keeps its ID and roles; the old secret stops working.
+      - Give the key a new secret (RotateKey). The key keeps its roles; the old secret stops working.
+      - The key keeps its ID where the Viam app rotates in place. Where the app answers with a new key instead
+        (and keeps the old one), the module deletes the old key, returns the new ID in RV(api_key.id) and the old
+        one in RV(replaced_id), and warns.
       - Always reports a change, and returns the new secret in RV(api_key.key).
       - In check mode nothing is rotated and no secret is returned.
     type: bool
@@ -197,8 +200,10 @@ api_key:
           authorization_type: role
           authorization_id: location_operator
 replaced_id:
-  description: ID of the key that O(replace=true) deleted.
-  returned: when the key was replaced
+  description:
+    - ID of the key that O(replace=true) deleted, or that O(rotate=true) deleted where the Viam app rotates a key
+      by minting a new one.
+  returned: when the key was replaced, or rotated to a new ID
   type: str
   sample: 1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a
 """
@@ -384,8 +389,23 @@ class ApiKeyModule(ViamModule):
         return self.create_or_find(lambda: self.rotate(key_id, name), lambda: None)
 
     def rotate(self, key_id, name):
+        """RotateKey -> (id, secret) of the key that now carries the name.
+
+        The app may rotate by minting a new key and keeping the old one (docs/api-assumptions.md §7,
+        rotate_key): then the old key is deleted, so the name keeps one key and the old secret stops
+        working, as a rotation promises.
+        """
         rotated = self.client.rotate_key(id=key_id, resource="API key %r" % name)
-        return rotated.id, rotated.key
+        new_id = rotated.id or key_id
+        if new_id != key_id:
+            try:
+                self.client.delete_key(id=key_id, resource="API key %r (id %s, rotated to %s)" % (name, key_id, new_id))
+            except ViamError as err:
+                if not err.not_found:
+                    raise
+            self.module.warn("the Viam app rotated API key %r by minting a new key: its ID is now %s (was %s), and "
+                             "the old key was deleted; update whatever refers to the key by ID" % (name, new_id, key_id))
+        return new_id, rotated.key
 
     def returned(self, key_id, secret, fallback):
         entry = self.fetch(key_id)
@@ -422,9 +442,11 @@ class ApiKeyModule(ViamModule):
         if renamed:
             self.client.rename_key(id=current.id, name=name, resource="API key %r" % current.name)
         if rotate:
-            secret = self.client.rotate_key(id=current.id, resource="API key %r" % after_data["name"]).key
+            key_id, secret = self.rotate(current.id, after_data["name"])
             self.warn_if_own(current.id, "rotated")
-            return self.result(True, before=before, after=after, api_key=self.returned(current.id, secret, after_data))
+            extra = dict(replaced_id=current.id) if key_id != current.id else {}
+            return self.result(True, before=before, after=after,
+                               api_key=self.returned(key_id, secret, dict(after_data, id=key_id)), **extra)
         return self.result(True, before=before, after=after, api_key=self.view(self.fetch(current.id) or entry))
 
     def replace(self, entry, desired, data, before):

@@ -339,6 +339,7 @@ applied:
   sample: ["create location 'warehouse'"]
 """
 
+import json
 import threading
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
@@ -347,13 +348,10 @@ from ansible_collections.viam.cloud.plugins.module_utils.fleet import (
     CREATE, DELETE, NONE, UPDATE, FleetInputError, FleetPlanner, parse_fleet)
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
     find_location, find_part, find_robot, is_uuid, list_owned_fragments)
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
-
-try:  # a create that lost a race for its name: ViamModule.run() reads again and converges the rest
-    from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced
-except ImportError:  # an older module_utils without race handling
-    CreateRaced = None
-from ansible_collections.viam.cloud.plugins.module_utils.part_config import fragment_ids, normalize
+# CreateRaced: a create that lost a race for its name; ViamModule.run() reads again and converges the rest.
+from ansible_collections.viam.cloud.plugins.module_utils.module import CONFLICT_CODES, CreateRaced, ViamModule, micros
+from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
+    ConfigError, configs_equal, fragment_ids, normalize, parse_config_json, without_device_section)
 
 MAX_CONCURRENCY = 64
 PART_FIELDS = ("id", "name", "main_part", "fqdn", "local_fqdn")
@@ -462,14 +460,8 @@ class FleetModule(ViamModule):
                       problems=exc.problems)
 
     def list_robots(self, location_ids):
-        """The machines of the locations: one ListRobotsForLocations, or ListRobots per location where it is missing."""
-        try:
-            robots = self.client.list_robots_for_locations(
-                location_ids=location_ids, resource="machines of %d location(s)" % len(location_ids)).robots
-            return [message_to_dict(r) for r in robots]
-        except ViamError as err:
-            if err.code != "UNIMPLEMENTED":
-                raise
+        """The machines of the locations: ListRobots per location, in parallel, as the SDK and the CLI list them
+        (ListRobotsForLocations is newer and no official client calls it: docs/api-assumptions.md §3)."""
         tasks = [("list the machines of location id %r" % i,
                   lambda i=i: self.client.list_robots(location_id=i, resource="machines of location id %r" % i).robots)
                  for i in location_ids]
@@ -521,7 +513,7 @@ class FleetModule(ViamModule):
             try:
                 results[index] = work()
             except Exception as err:  # a bug too: report what was applied before it
-                if CreateRaced is not None and isinstance(err, CreateRaced):
+                if isinstance(err, CreateRaced):
                     stop.set()
                     raced.append(err)
                     return
@@ -599,15 +591,23 @@ class FleetModule(ViamModule):
             request["parent_location_id"] = parent
         location = self.create_or_find(
             lambda: self.client.create_location(resource=loc.label, **request).location,
-            lambda: find_location(self.client, org, loc.name))
+            lambda: find_location(self.client, org, loc.name),
+            same_name=lambda: [x for x in self.client.list_locations(
+                organization_id=org, resource="locations of organization %r" % org).locations if x.name == loc.name],
+            delete=lambda copy: self.client.delete_location(location_id=copy.id,
+                                                            resource="location %r (id %s)" % (copy.name, copy.id)))
         loc.created_id = location.id
         return location
 
     def create_machine(self, machine):
         location = machine.location
-        machine.created_id = self.create_or_find(
-            lambda: self.client.new_robot(name=machine.name, location=location.id, resource=machine.label).id,
-            lambda: getattr(find_robot(self.client, location.id, machine.name, location.name), "id", None))
+        machine.created_id = getattr(self.create_or_find(
+            lambda: self.client.new_robot(name=machine.name, location=location.id, resource=machine.label),
+            lambda: find_robot(self.client, location.id, machine.name, location.name),
+            same_name=lambda: [r for r in self.client.list_robots(
+                location_id=location.id, resource="machines of location %r" % location.name).robots if r.name == machine.name],
+            delete=lambda copy: self.client.delete_robot(id=copy.id, resource="machine %r (id %s)" % (copy.name,
+                                                                                                     copy.id))), "id")
         return machine.created_id
 
     def create_part(self, part):
@@ -639,16 +639,34 @@ class FleetModule(ViamModule):
             raise StageFailed("read new parts", failures)
 
     def write_config(self, part):
+        """UpdateRobotPart with the config as JSON text and as a Struct (docs/api-assumptions.md §7,
+        robot_config_json), guarded by last_known_update when the part has a last_updated."""
         raw = self.raw_parts.get(part.id)
-        request = dict(id=part.id, name=part.name, robot_config=part.wanted_config)
-        if raw is not None:
+        request = dict(id=part.id, name=part.name, robot_config=part.wanted_config,
+                       robot_config_json=json.dumps(part.wanted_config))
+        if raw is not None and raw.HasField("last_updated"):
+            # An unset Timestamp copied into the optional field would send epoch 0 (docs/api-assumptions.md §3).
             request["last_known_update"] = raw.last_updated
         try:
             response = self.client.update_robot_part(resource=part.label, **request)
         except ViamError as err:
-            if err.code == "FAILED_PRECONDITION":
+            guarded = "last_known_update" in request
+            if not (err.maybe_applied or (guarded and err.code in CONFLICT_CODES)):
+                raise
+            # Refused or lost: the part may already hold this config (a lost answer of our own, or a racing run
+            # that wrote the same): then the write is done. Otherwise a refusal after the part changed is a conflict.
+            fresh = self.client.get_robot_part(id=part.id, resource=part.label)
+            try:
+                fresh_config = without_device_section(parse_config_json(fresh.config_json))
+            except ConfigError:
+                raise err
+            if fresh.part.name == part.name and configs_equal(fresh_config, part.wanted_config):
+                part.result = part_dict(fresh.part)
+                return part.result
+            if guarded and err.code in CONFLICT_CODES and micros(fresh.part.last_updated) != micros(
+                    request["last_known_update"]):
                 err.summary = "the part was changed by someone else since it was read; re-run"
-            raise
+            raise err
         part.result = part_dict(response.part)
         return part.result
 

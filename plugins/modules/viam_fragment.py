@@ -184,8 +184,14 @@ changed_paths:
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.fragments import VISIBILITIES, fragment_view
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import is_uuid, list_owned_fragments, pick_one
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
+    absent_unless_listed,
+    find_owned_fragment,
+    is_uuid,
+    list_owned_fragments,
+    owned_fragments_named,
+)
+from ansible_collections.viam.cloud.plugins.module_utils.module import CONFLICT_CODES, ViamModule, micros
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, check_config, config_changes, configs_equal)
 
@@ -196,6 +202,9 @@ def managed_view(data):
 
 
 class FragmentModule(ViamModule):
+    # The app may let fragment names repeat (docs/api-assumptions.md §7, duplicate_fragment_name):
+    # racing creates are settled by keep_oldest.
+    settle_duplicates = True
     argument_spec = dict(
         name=dict(type="str"),
         id=dict(type="str"),
@@ -213,12 +222,10 @@ class FragmentModule(ViamModule):
             self.fail("id %r is not a fragment ID (fragment IDs are UUIDs)" % fragment_id)
         config = self.desired_config()
         organization_id = self.organization_id
-        owned = None
         if fragment_id:
             current = self.get_by_id(fragment_id)
         else:
-            owned = list_owned_fragments(self.client, organization_id)
-            current = pick_one(owned, name, "fragment", "in organization %r" % organization_id)
+            current = find_owned_fragment(self.client, organization_id, name)
         if self.params["state"] == "absent":
             return self.absent(current)
         if current is None and fragment_id:
@@ -226,7 +233,7 @@ class FragmentModule(ViamModule):
                       % (fragment_id, organization_id))
         if current is None:
             return self.create(name, config)
-        return self.update(current, config, owned)
+        return self.update(current, config)
 
     # ---------------------------------------------------------------- reading
 
@@ -244,9 +251,9 @@ class FragmentModule(ViamModule):
             fragment = self.client.get_fragment(id=fragment_id, current_organization_id=self.organization_id,
                                                 resource="fragment id %r" % fragment_id).fragment
         except ViamError as err:
-            if err.not_found:
-                return None
-            raise
+            absent_unless_listed(err, lambda: [f.id for f in list_owned_fragments(self.client, self.organization_id)],
+                                 fragment_id)
+            return None
         if fragment.organization_owner != self.organization_id:
             self.fail("fragment %r (id %s) belongs to organization %r (%s), not to %r: only its owner can manage it"
                       % (fragment.name, fragment.id, fragment.organization_name, fragment.organization_owner,
@@ -290,6 +297,8 @@ class FragmentModule(ViamModule):
                              robot_part_count=0, organization_count=0, only_used_by_owner=True)
             return self.result(True, before={}, after=after, fragment=predicted, **extra)
         fragment = self.create_once(name, config, visibility)
+        fragment = self.keep_oldest(fragment, lambda: owned_fragments_named(self.client, self.organization_id, name),
+                                    self.delete_copy)
         return self.result(True, before={}, after=after, fragment=fragment_view(fragment), **extra)
 
     def create_once(self, name, config, visibility):
@@ -299,16 +308,20 @@ class FragmentModule(ViamModule):
             request["config"] = config
         return self.create_or_find(
             lambda: self.client.create_fragment(resource="fragment %r" % name, **request).fragment,
-            lambda: pick_one(list_owned_fragments(self.client, self.organization_id), name, "fragment",
-                             "in organization %r" % self.organization_id))
+            lambda: find_owned_fragment(self.client, self.organization_id, name),
+            same_name=lambda: owned_fragments_named(self.client, self.organization_id, name), delete=self.delete_copy)
 
-    def update(self, current, config, owned):
+    def delete_copy(self, copy):
+        """Delete a fragment a racing create made twice (see ViamModule.keep_oldest)."""
+        self.client.delete_fragment(id=copy.id, resource="fragment %r (id %s)" % (copy.name, copy.id))
+
+    def update(self, current, config):
         data = fragment_view(current)
         before = managed_view(data)
         changes = {}
         name = self.params["name"]
         if name is not None and name != current.name:
-            self.check_name_free(name, current, owned)
+            self.check_name_free(name, current)
             changes["name"] = name
         if config is not None and not configs_equal(config, before["config"]):
             changes["config"] = config
@@ -328,17 +341,18 @@ class FragmentModule(ViamModule):
         updated = self.send_update(current, changes, after)
         return self.result(True, before=before, after=after, fragment=fragment_view(updated), **extra)
 
-    def check_name_free(self, name, current, owned):
-        if owned is None:
-            owned = list_owned_fragments(self.client, self.organization_id)
-        taken = [f for f in owned if f.name == name and f.id != current.id]
+    def check_name_free(self, name, current):
+        taken = [f for f in owned_fragments_named(self.client, self.organization_id, name) if f.id != current.id]
         if taken:
             self.fail("cannot rename fragment %r (id %s) to %r: organization %r already has a fragment with that "
                       "name (id %s)" % (current.name, current.id, name, self.organization_id, taken[0].id))
 
     def send_update(self, current, changes, after):
         """UpdateFragment guarded by last_known_update; a refusal is re-read to tell our own retry from a rival edit."""
-        request = dict(id=current.id, name=after["name"], last_known_update=current.last_updated)
+        request = dict(id=current.id, name=after["name"])
+        if current.HasField("last_updated"):
+            # An unset Timestamp copied into the optional field would send epoch 0 (docs/api-assumptions.md §3).
+            request["last_known_update"] = current.last_updated
         if "config" in changes:
             request["config"] = changes["config"]
         if "visibility" in changes:
@@ -347,12 +361,15 @@ class FragmentModule(ViamModule):
         try:
             return self.client.update_fragment(resource=label, **request).fragment
         except ViamError as err:
-            if err.code != "FAILED_PRECONDITION" and not err.maybe_applied:
+            if err.code not in CONFLICT_CODES and not err.maybe_applied:
                 raise
             fresh = self.get_by_id(current.id)
             if fresh is not None and self.matches(fragment_view(fresh), after):
-                return fresh  # an earlier attempt of this very update went through
-            if err.code != "FAILED_PRECONDITION":
+                return fresh  # an earlier attempt of this very update, or a rival's identical one, went through
+            # The conflict code is not documented (docs/api-assumptions.md §7, update_conflict_code): a refusal
+            # is a conflict when the fragment changed since it was read, else the error is the server's own.
+            if err.code not in CONFLICT_CODES or fresh is None or micros(fresh.last_updated) == micros(
+                    current.last_updated):
                 raise
             now = fragment_view(fresh) if fresh is not None else {}
             self.fail("fragment %r (id %s) was changed by someone else after this task read it (read version "

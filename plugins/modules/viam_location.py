@@ -330,9 +330,7 @@ class LocationModule(ViamModule):
         if self.check_mode:
             return self.result(True, before={}, after=after, location=dict(after, id=""))
         location = self.create_once(name, parent_id)
-        location = self.keep_oldest(location, lambda: self.same_name(name),
-                                    lambda made: self.client.delete_location(location_id=made.id,
-                                                                             resource="location %r (id %s)" % (name, made.id)))
+        location = self.keep_oldest(location, lambda: self.same_name(name), self.delete_copy)
         if region:
             location = self.client.update_location(location_id=location.id, region=region,
                                                    resource="location %r" % name).location
@@ -351,7 +349,12 @@ class LocationModule(ViamModule):
             request["parent_location_id"] = parent_id
         return self.create_or_find(
             lambda: self.client.create_location(resource="location %r" % name, **request).location,
-            lambda: find_location(self.client, self.organization_id, name))
+            lambda: find_location(self.client, self.organization_id, name),
+            same_name=lambda: self.same_name(name), delete=self.delete_copy)
+
+    def delete_copy(self, copy):
+        """Delete a location a racing create made twice (see ViamModule.keep_oldest)."""
+        self.client.delete_location(location_id=copy.id, resource="location %r (id %s)" % (copy.name, copy.id))
 
 
 def main():

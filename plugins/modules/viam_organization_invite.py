@@ -181,7 +181,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.authorizations import (
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    RoleResources, find_invite, find_member, require_email)
+    RoleResources, find_invite, find_member, list_organization_robots, require_email)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
 
@@ -291,14 +291,13 @@ class OrganizationInviteModule(ViamModule):
         return view
 
     def learn_names(self, auths):
-        """Names of the locations (listed once) and of machines not named yet (one ListRobotsForOrg), for words."""
+        """Names of the locations (listed once) and of machines not named yet (ListRobots per location), for words."""
         names = self.resources.names
         list(self.resources.locations)
         unnamed = [a["resource_id"] for a in auths
                    if a.get("resource_type") == "robot" and ("robot", a.get("resource_id")) not in names]
         if unnamed:
-            robots = self.client.list_robots_for_org(
-                org_id=self.organization_id, resource="machines in organization %r" % self.organization_id).robots
+            robots = list_organization_robots(self.client, self.organization_id)
             for robot in robots:
                 names.setdefault(("robot", robot.id), robot.name)
 

@@ -192,6 +192,9 @@ def part_dict(part, return_secret):
 
 
 class RobotModule(ViamModule):
+    # The app may let machine names repeat within a location (docs/api-assumptions.md §7,
+    # duplicate_machine_name): racing creates are settled by keep_oldest.
+    settle_duplicates = True
     argument_spec = dict(
         name=dict(type="str"),
         id=dict(type="str"),
@@ -215,7 +218,7 @@ class RobotModule(ViamModule):
         if location_ref:
             location = require_location(self.client, self.organization_id, location_ref)
         if self.params["id"]:
-            current = get_robot_by_id(self.client, self.params["id"])
+            current = get_robot_by_id(self.client, self.params["id"], self.organization_id)
             label = "machine id %r" % self.params["id"]
         elif location is not None:
             current = find_robot(self.client, location.id, name, location.name)
@@ -284,13 +287,24 @@ class RobotModule(ViamModule):
             return self.result(True, before={}, after=after, robot=dict(after, id="", parts=[]))
         robot_id = self.create_once(name, location)
         robot = self.client.get_robot(id=robot_id, resource="machine %r" % name).robot
+        robot = self.keep_oldest(robot, lambda: self.same_name(name, location.id), self.delete_copy)
         return self.result(True, before={}, after=after, robot=self.returned(robot))
+
+    def same_name(self, name, location_id):
+        """The location's machines named ``name`` (several only where the app lets names repeat)."""
+        robots = self.client.list_robots(location_id=location_id, resource="machines of location %r" % location_id)
+        return [r for r in robots.robots if r.name == name]
+
+    def delete_copy(self, copy):
+        """Delete a machine a racing create made twice (see ViamModule.keep_oldest)."""
+        self.client.delete_robot(id=copy.id, resource="machine %r (id %s)" % (copy.name, copy.id))
 
     def create_once(self, name, location):
         """NewRobot; if its answer was lost, the machine may exist: look again before failing."""
-        return self.create_or_find(
-            lambda: self.client.new_robot(name=name, location=location.id, resource="machine %r" % name).id,
-            lambda: getattr(find_robot(self.client, location.id, name, location.name), "id", None))
+        return getattr(self.create_or_find(
+            lambda: self.client.new_robot(name=name, location=location.id, resource="machine %r" % name),
+            lambda: find_robot(self.client, location.id, name, location.name),
+            same_name=lambda: self.same_name(name, location.id), delete=self.delete_copy), "id")
 
 
 def main():

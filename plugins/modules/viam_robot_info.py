@@ -101,7 +101,11 @@ robots:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import get_robot_by_id, require_location
+from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
+    get_robot_by_id,
+    list_organization_robots,
+    require_location,
+)
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import read_metadata
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
@@ -126,14 +130,13 @@ class RobotInfoModule(ViamModule):
                 self.fail("location must not be empty")
             location = require_location(self.client, organization_id, self.params["location"])
         if self.params["id"]:
-            robot = get_robot_by_id(self.client, self.params["id"])
+            robot = get_robot_by_id(self.client, self.params["id"], organization_id)
             robots = [robot] if robot is not None else []
         elif location is not None:
             robots = list(self.client.list_robots(location_id=location.id,
                                                   resource="machines of location %r" % location.name).robots)
         else:
-            robots = list(self.client.list_robots_for_org(
-                org_id=organization_id, resource="machines of organization %r" % organization_id).robots)
+            robots = list_organization_robots(self.client, organization_id)
         if location is not None:
             robots = [r for r in robots if r.location == location.id]
         if self.params["name"] is not None:

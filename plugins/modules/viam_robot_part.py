@@ -51,7 +51,7 @@ options:
     description:
       - The whole config of the part (the JSON config of the Viam app, as a dict), replacing the current one.
       - When omitted, the config is not managed (except its C(fragments) list, see O(fragments)).
-      - It must not have a C(cloud) section. That section is the device's identity (part ID and secret): the app may
+      - It must not have a C(cloud) section. That section is the device's identity (part ID and secret). The app may
         add it when it hands the config out, and M(viam.cloud.viam_robot_part) neither compares, shows nor writes it
         back. The role P(viam.cloud.machine#role) writes it to the robot's C(/etc/viam.json).
     type: dict
@@ -279,23 +279,20 @@ config_changes:
   sample: ["components", "fragments"]
 """
 
+import json
+
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    find_part, get_part_by_id, is_uuid, part_name_taken, require_fragments, resolve_robot)
+    find_part, find_part_in_location, get_part_by_id, is_uuid, part_name_taken, require_fragments, resolve_robot)
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
-from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.module import CONFLICT_CODES, CreateRaced, ViamModule, micros
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     DEVICE_SECTION, ConfigError, check_config, config_changes, configs_equal, desired_config, normalize,
     parse_config_json, part_view, without_device_section)
 
 PART_SECRETS = ("secret", "secrets")
-
-
-def micros(ts) -> int:
-    """A Timestamp at the precision the API compares last_known_update with."""
-    return ts.seconds * 1000000 + ts.nanos // 1000
 
 
 class RobotPartModule(ViamModule):
@@ -382,7 +379,7 @@ class RobotPartModule(ViamModule):
         elif not part_id:
             self.fail("robot is required to find a part by name (or give the part's id)")
         if part_id:
-            response = get_part_by_id(self.client, part_id)
+            response = get_part_by_id(self.client, part_id, self.organization_id)
             if response is None:
                 return None, None
             part = response.part
@@ -496,12 +493,13 @@ class RobotPartModule(ViamModule):
             predicted = self.returned(current, wanted_config)
             predicted.update(name=name, main_part=after["main_part"], robot_config=normalize(wanted_config))
             return self.result(True, before=before, after=after, part=predicted, config_changes=changes)
+        if restart:
+            # First: where the app no longer offers it, fail before anything else is changed.
+            self.mark_for_restart(current.id, current.name)
         if rename or reconfigure:
             self.update_part(current, name, wanted_config if reconfigure else None)
         if make_main:
             self.client.mark_part_as_main(part_id=current.id, resource="part %r" % name)
-        if restart:
-            self.client.mark_part_for_restart(part_id=current.id, resource="part %r" % name)
         final_config, final = self.read_config(current, None)
         return self.result(True, before=before, after=after, part=self.returned(final.part, final_config),
                            config_changes=changes)
@@ -509,22 +507,51 @@ class RobotPartModule(ViamModule):
     def conflict_message(self, name):
         return "part %r was changed by someone else since it was read; re-run" % name
 
+    def mark_for_restart(self, part_id, name, created=False):
+        try:
+            self.client.mark_part_for_restart(part_id=part_id, resource="part %r" % name)
+        except ViamError as err:
+            if err.code != "UNIMPLEMENTED":
+                raise
+            # app.proto marks MarkPartForRestart as possibly removed (docs/api-assumptions.md §7).
+            self.fail("the Viam app at %s does not offer MarkPartForRestart, so restart: true cannot ask part %r to "
+                      "restart. Restart viam-server on the machine instead (for example with the viam.cloud.machine "
+                      "role, or systemctl restart viam-server on it); %s"
+                      % (self.client.app_url, name, "the part was created with its config" if created
+                         else "nothing was changed"), changed=created, viam_error=err.to_dict())
+
     def update_part(self, current, name, config):
-        """UpdateRobotPart: always the name, the config when it changes, and last_known_update."""
-        request = dict(id=current.id, name=name,
-                       last_known_update=self.known_update if self.known_update is not None else current.last_updated)
+        """UpdateRobotPart: always the name, the config when it changes, and last_known_update when known.
+
+        The config goes twice: as robot_config_json, the text as written (integers stay integers, key
+        order is kept), and as the robot_config Struct for a service that does not read the JSON field
+        (docs/api-assumptions.md §7, robot_config_json); the result is compared semantically.
+        """
+        request = dict(id=current.id, name=name)
+        if self.known_update is not None:
+            request["last_known_update"] = self.known_update
+        elif current.HasField("last_updated"):
+            # An unset Timestamp copied into the optional field would send epoch 0 (docs/api-assumptions.md §3).
+            request["last_known_update"] = current.last_updated
         if config is not None:
             request["robot_config"] = config
+            request["robot_config_json"] = json.dumps(config)
         try:
             return self.client.update_robot_part(resource="part %r" % current.name, **request).part
         except ViamError as err:
-            if err.code == "FAILED_PRECONDITION":
+            guarded = "last_known_update" in request
+            if not (err.maybe_applied or (guarded and err.code in CONFLICT_CODES)):
+                raise
+            # Refused or lost: read again. The part may already be what we sent (an earlier try whose answer was
+            # lost, or a racing run that made the same change): then run() reads and decides anew, and finds
+            # nothing left to do.
+            fresh_config, fresh = self.read_config_by_id(current.id, current.name)
+            if fresh.part.name == name and (config is None or configs_equal(fresh_config, config)):
                 if err.maybe_applied:
-                    # An earlier try's answer was lost and the retry found last_updated moved: if the part is now
-                    # what we sent, that try landed.
-                    fresh_config, fresh = self.read_config_by_id(current.id, current.name)
-                    if fresh.part.name == name and (config is None or configs_equal(fresh_config, config)):
-                        return fresh.part
+                    return fresh.part
+                raise CreateRaced(err)
+            moved = micros(fresh.part.last_updated) != micros(request.get("last_known_update", fresh.part.last_updated))
+            if guarded and err.code in CONFLICT_CODES and moved:
                 self.fail("%s (%s)" % (self.conflict_message(current.name), err.details or err.summary),
                           viam_error=err.to_dict())
             raise
@@ -547,7 +574,7 @@ class RobotPartModule(ViamModule):
         if self.params["main"]:
             self.client.mark_part_as_main(part_id=part_id, resource="part %r" % name)
         if self.params["restart"]:
-            self.client.mark_part_for_restart(part_id=part_id, resource="part %r" % name)
+            self.mark_for_restart(part_id, name, created=True)
         final_config, final = self.read_config_by_id(part_id, name)
         return self.result(True, before={}, after=after, part=self.returned(final.part, final_config),
                            config_changes=changes)
@@ -557,11 +584,28 @@ class RobotPartModule(ViamModule):
         return self.read_config(response.part, response)
 
     def create_once(self, name, robot):
-        """NewRobotPart; if its answer was lost, the part may exist: look again before failing."""
-        return self.create_or_find(
-            lambda: self.client.new_robot_part(robot_id=robot.id, part_name=name,
-                                               resource="part %r of %s" % (name, self.robot_label)).part_id,
-            lambda: getattr(find_part(self.client, robot.id, name, robot.name), "id", None))
+        """NewRobotPart; if its answer was lost, the part may exist: look again before failing.
+
+        A refusal is explained from the parts of the location (the name check before it may not
+        have been able to tell: docs/api-assumptions.md §7, part_by_name_and_location).
+        """
+        try:
+            return self.create_or_find(
+                lambda: self.client.new_robot_part(robot_id=robot.id, part_name=name,
+                                                   resource="part %r of %s" % (name, self.robot_label)).part_id,
+                lambda: getattr(find_part(self.client, robot.id, name, robot.name), "id", None))
+        except (ViamError, CreateRaced) as refused:
+            err = refused.error if isinstance(refused, CreateRaced) else refused
+            if err.maybe_applied or err.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED", "UNAUTHENTICATED"):
+                raise
+            other = find_part_in_location(self.client, robot.location, name)
+            if other is None:
+                raise
+            if other.robot == robot.id:
+                raise CreateRaced(err)
+            self.fail("a part named %r already exists in location %r (part id %s of machine id %s); part names are "
+                      "unique within a location" % (name, robot.location, other.id, other.robot),
+                      viam_error=err.to_dict())
 
 
 def main():

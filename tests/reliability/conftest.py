@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -33,6 +34,10 @@ EMULATOR = ROOT / "tests" / "emulator" / "viam-app-emulator"
 PLAYBOOKS = HERE / "playbooks"
 CALLBACKS = HERE / "callback_plugins"
 START_TIMEOUT = 60.0
+# Options every emulator of the suite starts with, before a test's own (which win): `make reliability
+# EMULATOR_ARGS='--behaviours pessimistic'` runs the whole suite as app.viam.com may behave at worst
+# (docs/api-assumptions.md §7).
+SUITE_EMULATOR_ARGS = shlex.split(os.environ.get("EMULATOR_ARGS", ""))
 PLAY_TIMEOUT = 240.0
 
 
@@ -95,7 +100,7 @@ def start_emulator(workdir: Path, *options: str) -> Emulator:
     env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen([str(EMULATOR), "--host", "127.0.0.1", "--port", "0", "--call-log", str(call_log)]
-                                   + list(options), stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
+                                   + SUITE_EMULATOR_ARGS + list(options), stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
                                    env=env, start_new_session=True)
     assert process.stdout is not None
     deadline = time.monotonic() + START_TIMEOUT

@@ -171,16 +171,41 @@ def test_part_view():
 
 # ---------------------------------------------------------------- concurrent edits
 
-class _StaleClient:
-    """A client whose UpdateRobotPart answers as the API does after a concurrent edit."""
+class _Stamp:
+    def __init__(self, seconds, nanos=0):
+        self.seconds, self.nanos = seconds, nanos
 
-    def __init__(self):
+
+class _Part:
+    def __init__(self, name="arm", seconds=1764083600, has_update=True):
+        self.id, self.name, self.last_updated = "p1", name, _Stamp(seconds, 123456000)
+        self._has_update = has_update
+
+    def HasField(self, field):  # noqa: N802 - the protobuf method name
+        return field == "last_updated" and self._has_update
+
+
+class _Read:
+    def __init__(self, part, config):
+        self.part, self.config_json = part, json.dumps(config)
+
+
+class _StaleClient:
+    """A client whose UpdateRobotPart answers as the API may after a concurrent edit (``code``), and whose
+    GetRobotPart then shows the part as the rival left it."""
+
+    def __init__(self, code="FAILED_PRECONDITION", fresh_config=None, moved=True):
         self.updates = []
+        self.code = code
+        self.fresh = _Read(_Part(seconds=1764083600 + (60 if moved else 0)), fresh_config or {"components": [1]})
 
     def update_robot_part(self, resource=None, **request):
         self.updates.append(request)
-        raise ViamError(code="FAILED_PRECONDITION", rpc="UpdateRobotPart", resource=resource,
+        raise ViamError(code=self.code, rpc="UpdateRobotPart", resource=resource,
                         details="part 'p1' was changed since last_known_update")
+
+    def get_robot_part(self, id=None, resource=None):
+        return self.fresh
 
 
 class _Module:
@@ -192,26 +217,65 @@ class _Module:
         self.obj.known_update = None
 
 
-def test_update_part_turns_failed_precondition_into_a_clear_failure():
+@pytest.mark.parametrize("code", ["FAILED_PRECONDITION", "ABORTED", "INVALID_ARGUMENT", "UNKNOWN"])
+def test_update_part_turns_a_refused_stale_write_into_a_clear_failure(code):
+    """Whatever code the app uses for a stale last_known_update (docs/api-assumptions.md §7, update_conflict_code),
+    a refusal after the part moved is a conflict."""
     pytest.importorskip("ansible")
     from ansible_collections.viam.cloud.plugins.module_utils.module import ModuleFailure
     from ansible_collections.viam.cloud.plugins.modules import viam_robot_part
 
-    class Stamp:
-        seconds, nanos = 1764083600, 123456000
-
-    class Part:
-        id, name, last_updated = "p1", "arm", Stamp()
-
-    client = _StaleClient()
+    client = _StaleClient(code)
     module = _Module(viam_robot_part.RobotPartModule, client).obj
+    part = _Part()
     with pytest.raises(ModuleFailure) as caught:
-        module.update_part(Part(), "arm", {"components": []})
+        module.update_part(part, "arm", {"components": []})
     assert "part 'arm' was changed by someone else since it was read; re-run" in caught.value.msg
-    assert caught.value.extra["viam_error"]["code"] == "FAILED_PRECONDITION"
-    # the write carried the part's last_updated as read, the name, and the config
-    assert client.updates == [{"id": "p1", "name": "arm", "last_known_update": Part.last_updated,
-                               "robot_config": {"components": []}}]
+    assert caught.value.extra["viam_error"]["code"] == code
+    # the write carried the part's last_updated as read, the name, and the config as JSON text and as a Struct
+    assert client.updates == [{"id": "p1", "name": "arm", "last_known_update": part.last_updated,
+                               "robot_config": {"components": []}, "robot_config_json": '{"components": []}'}]
+
+
+def test_update_part_refused_but_already_as_wanted_reads_again():
+    """Race: a rival wrote the same config first; the loser's refused write re-reads, sees its wish done,
+    and run() decides anew (nothing left to change) instead of failing."""
+    pytest.importorskip("ansible")
+    from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced
+    from ansible_collections.viam.cloud.plugins.modules import viam_robot_part
+
+    client = _StaleClient("FAILED_PRECONDITION", fresh_config={"components": []})
+    module = _Module(viam_robot_part.RobotPartModule, client).obj
+    with pytest.raises(CreateRaced):
+        module.update_part(_Part(), "arm", {"components": []})
+
+
+def test_update_part_refusal_without_a_change_since_read_is_the_servers_error():
+    """INVALID_ARGUMENT about the config itself (the part did not move) is not called a conflict."""
+    pytest.importorskip("ansible")
+    from ansible_collections.viam.cloud.plugins.modules import viam_robot_part
+
+    client = _StaleClient("INVALID_ARGUMENT", moved=False)
+    module = _Module(viam_robot_part.RobotPartModule, client).obj
+    with pytest.raises(ViamError) as caught:
+        module.update_part(_Part(), "arm", {"components": []})
+    assert caught.value.code == "INVALID_ARGUMENT"
+
+
+def test_update_part_without_last_updated_sends_no_last_known_update():
+    """An unset Timestamp would go out as epoch 0 (docs/api-assumptions.md §3)."""
+    pytest.importorskip("ansible")
+    from ansible_collections.viam.cloud.plugins.modules import viam_robot_part
+
+    class Accepting(_StaleClient):
+        def update_robot_part(self, resource=None, **request):
+            self.updates.append(request)
+            return _Read(_Part(), {})
+
+    client = Accepting()
+    module = _Module(viam_robot_part.RobotPartModule, client).obj
+    module.update_part(_Part(has_update=False), "arm", None)
+    assert client.updates == [{"id": "p1", "name": "arm"}]
 
 
 def test_update_part_passes_other_errors_through():
@@ -222,12 +286,9 @@ def test_update_part_passes_other_errors_through():
         def update_robot_part(self, resource=None, **request):
             raise ViamError(code="PERMISSION_DENIED", rpc="UpdateRobotPart", resource=resource)
 
-    class Part:
-        id, name, last_updated = "p1", "arm", object()
-
     module = _Module(viam_robot_part.RobotPartModule, Denied()).obj
     with pytest.raises(ViamError) as caught:
-        module.update_part(Part(), "arm", None)
+        module.update_part(_Part(), "arm", None)
     assert caught.value.code == "PERMISSION_DENIED"
 
 
