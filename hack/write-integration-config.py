@@ -44,6 +44,9 @@ def main(argv):
     }
     if ready.get('tls_cert'):
         config['viam_ca_path'] = ready['tls_cert']
+    # The emulator's behaviour switches in force (docs/api-assumptions.md §7): a target asserts what the
+    # collection does under each value (for instance a clear failure where an RPC is not served).
+    config['viam_emulator_behaviours'] = ready.get('behaviours') or {}
 
     os.makedirs(os.path.dirname(os.path.abspath(argv[2])), exist_ok=True)
     with open(argv[2], 'w', encoding='utf-8') as handle:

@@ -12,7 +12,7 @@ or an AuthorizationDetails (ListKeys), both carrying:
     authorization_id    "<resource_type>_<role>", e.g. "location_owner"
 
 so the role is read from authorization_id first, then authorization_type
-(notes §3 Roles). Everything here takes and returns dicts (message_to_dict
+(docs/api-assumptions.md §3 Roles). Everything here takes and returns dicts (message_to_dict
 output or user options), never proto messages, and imports nothing but the
 standard library, so it is unit-tested without grpc.
 
@@ -192,7 +192,7 @@ def spec_key(spec: t.Mapping[str, t.Any], resource_id: str) -> Key:
 def conflicts(keys: t.Iterable[Key]) -> t.List[t.Tuple[str, str, t.List[str]]]:
     """[(resource_type, resource_id, [roles])] for each resource given more than one role; sorted.
 
-    An organization invite holds one authorization per resource (notes §3 Invites).
+    An organization invite holds one authorization per resource (docs/api-assumptions.md §3 Invites).
     """
     roles: t.Dict[t.Tuple[str, str], t.Set[str]] = {}
     for resource_type, resource_id, role in keys:

@@ -405,7 +405,7 @@ def require_identity(client, organization_id: str, identity_id: str, email: t.Op
 
 
 # An email address: the usual local part, "@", a domain of dot-separated labels with at least one dot
-# (notes §3 Organizations: a bad email is an error). Checked before any call.
+# (docs/api-assumptions.md §3 Organizations: a bad email is an error). Checked before any call.
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 

@@ -10,7 +10,7 @@ check_metadata_option() before any write and sync_metadata() on its result:
         check_metadata_option(self)
         return sync_metadata(self, self.execute_resource(), "location", "location")
 
-The API's Update*Metadata replaces the whole dict (notes §3), so the module
+The API's Update*Metadata replaces the whole dict (docs/api-assumptions.md §3), so the module
 reads the current metadata, computes the desired one (desired_metadata) and
 writes only when they differ: merge sets the keys given (a null value removes
 the key) and keeps the others; replace makes the metadata exactly the dict given.

@@ -39,9 +39,10 @@ options:
   return_secret:
     description:
       - Also return each part's secrets (C(secret) and C(secrets)). Set C(no_log) to V(true) on the task when you use this.
-      - Without it, credentials inside a part's config (the C(cloud) section's C(secret), C(location_secret) and
-        C(api_key.key), any C(secret) or C(secrets) key, and the keys of an C(auth.handlers[].config)) are shown as
-        C(********) in RV(parts[].config), in O(config_dest) and in the diff. With it they are written as they are.
+      - Without it, RV(parts[].config) (and O(config_dest) and the diff) is the part's config as the app keeps it:
+        a C(cloud) section the app may add (the device's part ID and secret) is left out, and any other credential
+        in the config (a C(secret), C(secrets) or C(location_secret) key, the C(key) of an C(api_key), the keys of
+        an C(auth.handlers[].config)) is shown as C(********). With it the config is returned as the app sends it.
     type: bool
     default: false
   history:
@@ -173,6 +174,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError,
     mask_config_secrets,
     parse_config_json,
+    without_device_section,
 )
 from ansible_collections.viam.cloud.plugins.module_utils.part_logs import (
     LogsInputError,
@@ -260,8 +262,11 @@ class RobotPartInfoModule(ViamModule):
         except ConfigError as exc:
             self.fail("part %r: %s" % (response.part.name, exc))
         # The app may hand out a device-ready config with the part secret in its cloud section
-        # (docs/api-assumptions.md, part_config_cloud): masked like the part's own secret fields.
-        result["config"] = config if self.params["return_secret"] else mask_config_secrets(config)
+        # (docs/api-assumptions.md §7, part_config_cloud). Without return_secret the config is the part's
+        # config in the app, as viam_robot_part manages it (no cloud section), with credentials masked.
+        if not self.params["return_secret"]:
+            config = mask_config_secrets(without_device_section(config))
+        result["config"] = config
         if self.params["history"]:
             result["history"] = [self.history_entry(e) for e in self.history(response.part)]
         return result

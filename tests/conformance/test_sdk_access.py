@@ -58,7 +58,7 @@ def test_create_key_from_existing_key_authorizations(run, app, org_id, fleet, sd
 
 
 def test_create_key_errors(app, org_id, expect_status):
-    # notes §3: an empty authorization list is an error.
+    # docs/api-assumptions.md §3: an empty authorization list is an error.
     expect_status(app.create_key(org_id, [], unique("no-auth")), Status.INVALID_ARGUMENT)
     expect_status(app.create_key(org_id, [APIKeyAuthorization("owner", "location", "zz0missing")],
                                  unique("bad-loc")), Status.NOT_FOUND)
@@ -155,7 +155,7 @@ def test_check_permissions(run, app, org_id, fleet, location_owner, expect_statu
     assert scoped.get(("robot", fleet.robot_in)) == ["control_robot"]
     assert scoped.get(("location", fleet.inside)) == ["read_robot_logs"]
     assert ("robot", fleet.robot_out) not in scoped
-    # notes §3: an empty list is an error.
+    # docs/api-assumptions.md §3: an empty list is an error.
     expect_status(app.check_permissions([]), Status.INVALID_ARGUMENT)
 
 
@@ -201,7 +201,7 @@ def test_location_owner_outside_its_location_is_denied(run, location_owner, org_
 
 
 def test_location_operator_may_operate_but_not_configure(run, app, location_operator, fleet, expect_status):
-    """notes §4: UpdateRobotPart by a caller who cannot edit the machine is PERMISSION_DENIED."""
+    """docs/api-assumptions.md §4: UpdateRobotPart by a caller who cannot edit the machine is PERMISSION_DENIED."""
     part = run(location_operator.get_robot_part(fleet.part_in))
     run(location_operator.mark_part_for_restart(fleet.part_in))
     assert isinstance(run(location_operator.get_robot_part_logs(fleet.part_in, num_log_entries=5)), list)

@@ -122,7 +122,7 @@ def test_delete_fragment(run, app, org_id, expect_status):
 
 
 def test_fragment_usage_counts_parts(run, app, org_id, fragment):
-    """A part config's "fragments": [{"id": ...}] is what makes a fragment used (notes §3)."""
+    """A part config's "fragments": [{"id": ...}] is what makes a fragment used (docs/api-assumptions.md §3)."""
     location = run(app.create_location(org_id, unique("frag-site")))
     robot_id = run(app.new_robot(unique("rover"), location.id))
     try:

@@ -48,7 +48,7 @@ def test_create_nested_location(run, app, org_id, location, expect_status):
         assert run(app.get_location(child.id)).parent_location_id == location.id
         grandchild = run(app.create_location(org_id, unique("shelf"), parent_location_id=child.id))
         try:
-            # notes §2: locations nest at most 3 levels deep.
+            # docs/api-assumptions.md §2: locations nest at most 3 levels deep.
             expect_status(app.create_location(org_id, unique("too-deep"), parent_location_id=grandchild.id),
                           Status.INVALID_ARGUMENT, Status.FAILED_PRECONDITION)
             # A location with sub-locations cannot go.
@@ -131,7 +131,7 @@ def test_location_auth_and_secrets(run, app, location, expect_status):
     if auth.secrets:
         assert auth.secret in [s.secret for s in auth.secrets], "the deprecated single secret is one of secrets[]"
     start = len(auth.secrets)
-    # notes §2: at most 2 active secrets; a create that would exceed it fails.
+    # docs/api-assumptions.md §2: at most 2 active secrets; a create that would exceed it fails.
     while len(auth.secrets) < 2:
         auth = run(app.create_location_secret(location.id))
     assert len(auth.secrets) == 2 and len(auth.secrets) >= start

@@ -72,7 +72,7 @@ def test_namespace_availability_and_claim(run, app, new_org, expect_status):
     assert updated.public_namespace == namespace
     assert run(app.get_organization(org.id)).public_namespace == namespace
     assert run(app.get_organization_namespace_availability(namespace)) is False
-    # notes §3: setting a namespace when one is already set is an error (UpdateOrganizationNamespace renames)...
+    # docs/api-assumptions.md §3: setting a namespace when one is already set is an error (UpdateOrganizationNamespace renames)...
     expect_status(app.update_organization(org.id, public_namespace=unique("conf-ns2")),
                   Status.FAILED_PRECONDITION, Status.ALREADY_EXISTS)
     # ... and so is taking a namespace another organization holds.
@@ -112,7 +112,7 @@ def test_invite_lifecycle(run, app, org_id, fleet, expect_status):
     invite = run(app.create_organization_invite(org_id, email, send_email_invite=False))
     assert invite.email == email and invite.organization_id == org_id
     assert invite.HasField("created_on")
-    # notes §3: no authorizations means organization owner.
+    # docs/api-assumptions.md §3: no authorizations means organization owner.
     assert _invite_auths(invite) == [("organization_owner", "organization", org_id)]
 
     _members, invites = run(app.list_organization_members(org_id))
@@ -138,7 +138,7 @@ def test_invite_lifecycle(run, app, org_id, fleet, expect_status):
     run(app.delete_organization_invite(org_id, email))
     _members, invites = run(app.list_organization_members(org_id))
     assert email not in [i.email for i in invites]
-    # notes §3: delete and resend error when no pending invite exists.
+    # docs/api-assumptions.md §3: delete and resend error when no pending invite exists.
     expect_status(app.delete_organization_invite(org_id, email), Status.NOT_FOUND)
     expect_status(app.resend_organization_invite(org_id, email), Status.NOT_FOUND)
 

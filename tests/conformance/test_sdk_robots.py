@@ -62,7 +62,7 @@ def test_new_robot_and_read_back(run, app, site):
 
 
 def test_new_robot_makes_its_main_part(run, app, machine):
-    """notes §2: every new machine gets a main part named '<machine>-main', FQDNs from dns_name and location."""
+    """docs/api-assumptions.md §2: every new machine gets a main part named '<machine>-main', FQDNs from dns_name and location."""
     parts = run(app.get_robot_parts(machine["id"]))
     assert len(parts) == 1
     part = parts[0]
@@ -80,7 +80,7 @@ def test_new_robot_makes_its_main_part(run, app, machine):
 def test_new_robot_errors(run, app, machine, expect_status):
     expect_status(app.new_robot("", machine["location"]), Status.INVALID_ARGUMENT)
     expect_status(app.new_robot(unique("rover"), "zz0missing"), Status.NOT_FOUND)
-    # notes §2: machine names are unique within a location ('<name>-main' part names are).
+    # docs/api-assumptions.md §2: machine names are unique within a location ('<name>-main' part names are).
     expect_status(app.new_robot(machine["name"], machine["location"]), Status.ALREADY_EXISTS)
 
 
@@ -157,7 +157,7 @@ def test_new_robot_part_errors(run, app, machine, expect_status):
     expect_status(app.new_robot_part(MISSING, "x"), Status.NOT_FOUND)
     expect_status(app.new_robot_part(machine["id"], ""), Status.INVALID_ARGUMENT)
     run(app.new_robot_part(machine["id"], "camera"))
-    # notes §2: part names are unique within a location.
+    # docs/api-assumptions.md §2: part names are unique within a location.
     expect_status(app.new_robot_part(machine["id"], "camera"), Status.ALREADY_EXISTS)
 
 
@@ -260,7 +260,7 @@ def test_delete_robot_part(run, app, machine, expect_status):
     assert part_id not in ids_of(run(app.get_robot_parts(machine["id"])))
     expect_status(app.get_robot_part(part_id), Status.NOT_FOUND)
     expect_status(app.delete_robot_part(part_id), Status.NOT_FOUND)
-    # notes §2: the main part cannot be deleted (mark another part as main first).
+    # docs/api-assumptions.md §2: the main part cannot be deleted (mark another part as main first).
     expect_status(app.delete_robot_part(main_part(run, app, machine["id"]).id), Status.FAILED_PRECONDITION)
 
 
@@ -271,7 +271,7 @@ def test_robot_part_secrets(run, app, machine, expect_status):
         secrets = list(run(app.create_robot_part_secret(part.id)).secrets)
     for secret in secrets:
         assert secret.id and secret.secret and secret.state == SharedSecret.STATE_ENABLED
-    # notes §2: no more than 2 active secrets.
+    # docs/api-assumptions.md §2: no more than 2 active secrets.
     expect_status(app.create_robot_part_secret(part.id), Status.FAILED_PRECONDITION)
     run(app.delete_robot_part_secret(part.id, secrets[0].id))
     left = run(app.get_robot_part(part.id)).secrets
@@ -291,7 +291,7 @@ def test_get_robot_part_logs(run, app, machine, expect_status):
     for entry in logs:
         assert entry.level and entry.time is not None
     assert isinstance(run(app.get_robot_part_logs(part.id, log_levels=["error"], range="10m")), list)
-    # notes §3: an explicitly empty range is rejected.
+    # docs/api-assumptions.md §3: an explicitly empty range is rejected.
     expect_status(app.get_robot_part_logs(part.id, range=""), Status.INVALID_ARGUMENT)
     expect_status(app.get_robot_part_logs(MISSING), Status.NOT_FOUND)
 

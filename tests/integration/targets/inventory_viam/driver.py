@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -74,18 +73,16 @@ class Env:
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="viam-inventory-it.")
         self.call_log = os.path.join(self.tmp, "calls.log")
-        env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
         self.scan = secrets_scan_settings()
-        secrets_log = ["--secrets-log", self.scan["viam_secrets_log"]] if "viam_secrets_log" in self.scan else []
-        self.emulator = subprocess.Popen(
-            [os.path.join(COLLECTION, "tests", "emulator", "viam-app-emulator"), "--host", "127.0.0.1", "--port", "0",
-             "--seed-fleet", FLEET, "--call-log", self.call_log] + secrets_log,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=open(os.path.join(self.tmp, "emulator.log"), "w"),
-            env=env, start_new_session=True)
-        line = self.emulator.stdout.readline()
-        if not line:
-            raise SystemExit("the emulator did not start:\n" + open(os.path.join(self.tmp, "emulator.log")).read())
-        self.ready = json.loads(line)
+        sys.path.insert(0, os.path.join(COLLECTION, "tests", "emulator"))
+        import launcher  # tests/emulator/launcher.py: start and stop
+
+        try:
+            self.emulator = launcher.start("--seed-fleet", FLEET, workdir=self.tmp, call_log=self.call_log,
+                                           secrets_log=self.scan.get("viam_secrets_log"))
+        except launcher.EmulatorError as err:
+            raise SystemExit("the emulator did not start: %s" % err)
+        self.ready = self.emulator.info
         self.org = self.ready["organization_id"]
         sys.path.insert(0, PARENT)
         from ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient
@@ -96,11 +93,7 @@ class Env:
 
     def close(self):
         self.client.close()
-        try:
-            os.killpg(self.emulator.pid, signal.SIGTERM)
-            self.emulator.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.emulator.pid, signal.SIGKILL)
+        self.emulator.stop()
         if "viam_secrets_artifacts" in self.scan and os.path.isdir(self.cache_dir):
             shutil.copytree(self.cache_dir, os.path.join(self.scan["viam_secrets_artifacts"], "inventory-cache"),
                             dirs_exist_ok=True)
