@@ -37,7 +37,11 @@ from ansible_collections.viam.cloud.plugins.module_utils.common import (
 )
 from ansible_collections.viam.cloud.plugins.module_utils.convert import strip_secrets
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import AmbiguousName, NotFound
+from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
+    UNCONFIRMED_ABSENT_CODES,
+    AmbiguousName,
+    NotFound,
+)
 from ansible_collections.viam.cloud.plugins.module_utils.validate import text_problem, uuid_problem
 
 # Names are free text in Viam; these bounds catch mistakes (an empty name, a
@@ -50,6 +54,9 @@ MAX_NAME_LENGTH = 256
 CREATE_TRIES = 10
 # How often run() reads and decides again after losing a race for a name.
 EXECUTE_TRIES = 4
+# How often a settle_duplicates module reads again while racing copies of a name are being removed
+# (0.5 s, 1 s, ... apart: about 14 s in all, enough for 20 racing runs on a slow link).
+SETTLE_TRIES = 8
 # The API lists only what the key may read: "not found" may be "not allowed to see".
 NOT_VISIBLE_HINT = ("If it exists, the API key may lack permission to see it "
                     "(a key scoped to a location or a machine sees only that)")
@@ -76,6 +83,24 @@ def _age(item: t.Any) -> t.Tuple[int, int, str]:
     """Sort key of racing copies: created_on, then ID (so every run picks the same oldest)."""
     stamp = getattr(item, "created_on", None)
     return (getattr(stamp, "seconds", 0), getattr(stamp, "nanos", 0), item.id)
+
+
+def delete_copy(delete: t.Callable[[t.Any], None], copy: t.Any,
+                same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]] = None) -> None:
+    """Delete a racing copy; one that is already gone (another run deleted it) is fine.
+
+    "Gone" is NOT_FOUND, or any code the app may use for an unknown ID (docs/api-assumptions.md §7,
+    unknown_id_code) or a delete whose answer was lost, when ``same_name()`` no longer lists the copy.
+    """
+    try:
+        delete(copy)
+    except ViamError as err:
+        if err.not_found:
+            return
+        if same_name is not None and (err.maybe_applied or err.code in UNCONFIRMED_ABSENT_CODES):
+            if not any(c.id == copy.id for c in same_name()):
+                return
+        raise
 
 
 class CreateRaced(Exception):
@@ -245,7 +270,7 @@ class ViamModule:
                 if same_name is not None and delete is not None:
                     copies = list(same_name())
                     if copies:
-                        return self.settle_copies(copies, delete)
+                        return self.settle_copies(copies, delete, same_name)
                 else:
                     found = find_existing()
                     if found is not None:
@@ -266,7 +291,8 @@ class ViamModule:
             return True
 
     @staticmethod
-    def settle_copies(copies: t.Sequence[t.Any], delete: t.Callable[[t.Any], None]) -> t.Any:
+    def settle_copies(copies: t.Sequence[t.Any], delete: t.Callable[[t.Any], None],
+                      same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]] = None) -> t.Any:
         """The oldest of ``copies`` (same name, made by racing runs); the others are deleted.
 
         Every racing run keeps the oldest (keep_oldest), so deleting a younger copy here
@@ -274,13 +300,8 @@ class ViamModule:
         """
         oldest = min(copies, key=_age)
         for copy in copies:
-            if copy.id == oldest.id:
-                continue
-            try:
-                delete(copy)
-            except ViamError as err:
-                if not err.not_found:
-                    raise
+            if copy.id != oldest.id:
+                delete_copy(delete, copy, same_name)
         return oldest
 
     def keep_oldest(self, made: t.Any, same_name: t.Callable[[], t.Sequence[t.Any]],
@@ -301,11 +322,7 @@ class ViamModule:
             copies.append(made)
         if min(copies, key=_age).id == made.id:
             return made
-        try:
-            delete(made)
-        except ViamError as err:
-            if not err.not_found:
-                raise
+        delete_copy(delete, made, same_name)
         raise CreateRaced(ViamError(code="ALREADY_EXISTS", summary="another run created %r at the same time"
                                     % getattr(made, "name", made.id)))
 
@@ -321,7 +338,7 @@ class ViamModule:
                 if attempt >= EXECUTE_TRIES:
                     raise raced.error
             except AmbiguousName:
-                if not self.settle_duplicates or attempt >= EXECUTE_TRIES:
+                if not self.settle_duplicates or attempt >= SETTLE_TRIES:
                     raise
                 time.sleep(0.5 * attempt)
 

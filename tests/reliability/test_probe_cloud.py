@@ -149,7 +149,7 @@ def test_probe_names_every_configured_value(emulator_factory, tmp_path, label, c
 @pytest.mark.parametrize("confirm,drop", [(None, ()), ("no", ()), ("yes", ("VIAM_ORG_ID",))],
                          ids=["no-confirm", "confirm-no", "no-org"])
 def test_probe_refuses_without_confirm_or_variables_and_makes_no_call(emulator_factory, tmp_path, confirm, drop):
-    emulator = emulator_factory()
+    emulator = emulator_factory("--behaviours", "default")  # counts below assume the defaults
     done, data, _text = run_probe(emulator, tmp_path, "refused", confirm=confirm, drop=drop)
     assert done.returncode == 2, explain(done)
     assert data is None
@@ -167,7 +167,7 @@ def test_probe_refuses_without_confirm_or_variables_and_makes_no_call(emulator_f
 def test_probe_stopped_midway_still_removes_everything(emulator_factory, tmp_path, step):
     """VIAM_PROBE_FAIL_AFTER (test-only) stops the run after a step; cleanup removes what it made."""
     secrets_log = tmp_path / "secrets.jsonl"
-    emulator = emulator_factory("--secrets-log", str(secrets_log))
+    emulator = emulator_factory("--behaviours", "default", "--secrets-log", str(secrets_log))
     with emulator.client() as client:
         before = fleet_state(client, emulator.organization_id)
     done, data, text = run_probe(emulator, tmp_path, "fail-" + step, env={"VIAM_PROBE_FAIL_AFTER": step})
@@ -189,7 +189,7 @@ def test_probe_with_a_key_that_owns_one_location_fails_cleanly(emulator_factory,
     from ansible_collections.viam.cloud.plugins.module_utils.authorizations import build
 
     secrets_log = tmp_path / "secrets.jsonl"
-    emulator = emulator_factory("--secrets-log", str(secrets_log))
+    emulator = emulator_factory("--behaviours", "default", "--secrets-log", str(secrets_log))
     org = emulator.organization_id
     with emulator.client() as client:
         site = client.create_location(organization_id=org, name="site").location.id
@@ -222,7 +222,7 @@ def test_cleanup_goes_on_past_a_failed_delete_and_reports_it_with_its_id(emulato
     from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 
     probe_cloud = _probe_module()
-    emulator = emulator_factory()
+    emulator = emulator_factory("--behaviours", "default")  # counts below assume the defaults
     with emulator.client() as client:
         before = fleet_state(client, emulator.organization_id)
     lines: List[str] = []
