@@ -26,34 +26,37 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 import traceback
+from importlib.util import find_spec
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.viam.cloud.plugins.module_utils.client import DEFAULT_APP_URL, DEFAULT_TIMEOUT, ViamClient
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem, key_destination_problem
+from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem, key_destination_problem, version_tuple
 
 # The oldest protobuf runtime our generated *_pb2.py files import under.
 MIN_PROTOBUF = (6, 33, 5)
 
-GRPC_IMPORT_ERROR = None
-GRPC_VERSION = None
-try:
-    # grpc core logs TLS handshake failures on stderr; the client reports them.
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    import grpc
-    GRPC_VERSION = grpc.__version__
-    HAS_GRPC = True
-except ImportError:
-    HAS_GRPC = False
-    GRPC_IMPORT_ERROR = traceback.format_exc()
+
+def _installed(name: str) -> bool:
+    """Whether module ``name`` can be found, without importing it (grpc costs a quarter of a second
+    to import: the client imports it on its first call, transport.load_libs)."""
+    try:
+        return find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent that is not a package; a module without __spec__
+        return name in sys.modules and sys.modules[name] is not None
+
+
+HAS_GRPC = _installed("grpc")
+GRPC_IMPORT_ERROR = None if HAS_GRPC else "ModuleNotFoundError: No module named 'grpc' (importlib.util.find_spec found none)"
 
 PROTOBUF_IMPORT_ERROR = None
 PROTOBUF_VERSION = None
 try:
-    import google.protobuf
+    import google.protobuf  # only the package's __init__: its version, nothing else
     PROTOBUF_VERSION = google.protobuf.__version__
     HAS_PROTOBUF = True
 except ImportError:
@@ -74,18 +77,6 @@ def viam_argument_spec() -> dict:
         # No environment fallback on purpose: sending the key in the clear is decided per task.
         allow_plaintext=dict(type="bool", default=False),
     )
-
-
-def _version_tuple(text: str) -> tuple:
-    parts = []
-    for piece in (text or "").split(".")[:3]:
-        digits = ""
-        for char in piece:
-            if not char.isdigit():
-                break
-            digits += char
-        parts.append(int(digits or 0))
-    return tuple(parts)
 
 
 def fail_from_error(module, err: ViamError, **extra) -> None:
@@ -113,7 +104,7 @@ def client_from_module(module, **kwargs) -> ViamClient:
         module.fail_json(msg=missing_required_lib("grpcio"), exception=GRPC_IMPORT_ERROR)
     if not HAS_PROTOBUF:
         module.fail_json(msg=missing_required_lib("protobuf"), exception=PROTOBUF_IMPORT_ERROR)
-    if _version_tuple(PROTOBUF_VERSION) < MIN_PROTOBUF:
+    if version_tuple(PROTOBUF_VERSION) < MIN_PROTOBUF:
         module.fail_json(msg=missing_required_lib("protobuf >= %s" % ".".join(str(n) for n in MIN_PROTOBUF))
                          + " Found protobuf %s." % PROTOBUF_VERSION)
     params = module.params

@@ -125,9 +125,10 @@ def _converge_the_same_names(emulator_factory, playbook_runner, tmp_path, *fault
     assert run.returncode == 0 and not run.failed, run.explain()
     with emulator.client() as client:
         state = fleet_state(client, emulator.organization_id)
-        part = client.get_robot_parts(robot_id=[r for r in client.list_robots(
-            location_id=[loc for loc in client.list_locations(organization_id=emulator.organization_id).locations
-                         if loc.name == "same-site"][0].id).robots][0].id).parts
+        site = [loc for loc in client.list_locations(organization_id=emulator.organization_id).locations
+                if loc.name == "same-site"][0]
+        robot = list(client.list_robots(location_id=site.id).robots)[0]
+        part = client.get_robot_parts(robot_id=robot.id).parts
     assert duplicates(state) == {}
     assert dict(state["locations"]) == {"same-site": 1}
     assert dict(state["machines"]) == {"same-site/same-bot": 1}
@@ -142,9 +143,8 @@ def _converge_the_same_names(emulator_factory, playbook_runner, tmp_path, *fault
 # 20 ms is the latency of the run that found the race; on our 2 cores the 20 module processes start too far
 # apart for their read-to-write windows to overlap often, so 300 ms widens the window until every round races.
 @pytest.mark.parametrize("latency_ms", [20, 300])
-def test_twenty_hosts_converging_the_same_part_config_never_report_a_false_conflict(emulator_factory,
-                                                                                   playbook_runner, tmp_path,
-                                                                                   latency_ms):
+def test_twenty_hosts_converging_the_same_part_config_never_report_a_false_conflict(
+        emulator_factory, playbook_runner, tmp_path, latency_ms):
     speeds = (3, 4, 5)  # three rounds of 20 concurrent guarded writes of one config
     run, emulator = _converge_the_same_names(emulator_factory, playbook_runner, tmp_path, speeds=speeds,
                                              latency_ms=latency_ms)
@@ -157,8 +157,8 @@ def test_twenty_hosts_converging_the_same_part_config_never_report_a_false_confl
                                and c["code"] not in ("OK", None)))
 
 
-def test_twenty_hosts_converging_the_same_names_with_lost_answers_leave_exactly_one(emulator_factory,
-                                                                                   playbook_runner, tmp_path):
+def test_twenty_hosts_converging_the_same_names_with_lost_answers_leave_exactly_one(
+        emulator_factory, playbook_runner, tmp_path):
     run, emulator = _converge_the_same_names(emulator_factory, playbook_runner, tmp_path,
                                              "--fail-rate", "0.2", "--lose-rate", "0.1")
     from conftest import injected

@@ -40,8 +40,8 @@ def _protected_target(tmp_path: Path) -> Path:
     return target
 
 
-def test_config_dest_that_is_a_symlink_is_refused_and_its_target_never_shown(emulator_factory, playbook_runner,
-                                                                           tmp_path):
+def test_config_dest_that_is_a_symlink_is_refused_and_its_target_never_shown(
+        emulator_factory, playbook_runner, tmp_path):
     emulator = emulator_factory()
     _client, part = _seed_part(emulator)
     target = _protected_target(tmp_path)

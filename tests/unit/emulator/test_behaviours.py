@@ -483,8 +483,8 @@ def test_public_fragments_thousands(emulator, call, org_id) -> None:
     # Every request that brings other organizations' public fragments brings them.
     assert len(_fragment_names(call, show_public=True)) == 3001
     assert len(_fragment_names(call, organization_id=org_id, fragment_visibility=[PUBLIC, PRIVATE])) == 3002
-    outsider = emulator.make_key("owner", "location", call("CreateLocation", organization_id=org_id,
-                                                            name="lab").location.id)
+    lab = call("CreateLocation", organization_id=org_id, name="lab").location.id
+    outsider = emulator.make_key("owner", "location", lab)
     assert len(_fragment_names(outsider, show_public=True)) == 3001
     # Requests for the caller's own fragments do not.
     assert _fragment_names(call, organization_id=org_id) == ["mine-private", "mine-public", "mine-unlisted"]

@@ -18,6 +18,7 @@ import pytest
 grpc = pytest.importorskip("grpc")
 
 from ansible_collections.viam.cloud.plugins.module_utils import client as client_mod  # noqa: E402
+from ansible_collections.viam.cloud.plugins.module_utils import transport  # noqa: E402
 from ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient, ViamError  # noqa: E402
 from ansible_collections.viam.cloud.plugins.module_utils.proto.app.v1 import app_pb2  # noqa: E402
 
@@ -83,10 +84,24 @@ except ImportError:
 """
 
 
-def test_import_is_lazy():
-    code = (MAP_COLLECTION + "import sys\nfrom ansible_collections.viam.cloud.plugins.module_utils import client\n"
-            "assert 'grpc' not in sys.modules and 'google.protobuf' not in sys.modules, sorted(sys.modules)\n")
+@pytest.mark.parametrize("name, protobuf_too", [("client", True), ("rpc", True), ("retry", True), ("transport", True),
+                                                ("common", False), ("module", False)])
+def test_import_is_lazy(name, protobuf_too):
+    """Importing the client (and common, module: what every module task imports) imports no grpc:
+    the first call does (transport.load_libs). common imports google.protobuf's __init__ for its version."""
+    forbidden = ("grpc", "google.protobuf") if protobuf_too else ("grpc",)
+    code = (MAP_COLLECTION + "import sys\nfrom ansible_collections.viam.cloud.plugins.module_utils import %s\n"
+            "assert not [m for m in %r if m in sys.modules], sorted(sys.modules)\n" % (name, forbidden))
     subprocess.run([sys.executable, "-c", code, REPO], check=True, env=dict(os.environ))
+
+
+def test_grpc_loaded_by_the_first_call_only(app, make_client):
+    code = (MAP_COLLECTION + "import sys\nfrom ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient\n"
+            "client = ViamClient(sys.argv[2], api_key_id=%r, api_key=%r)\n"
+            "assert 'grpc' not in sys.modules\n"
+            "client.list_organizations()\n"
+            "assert 'grpc' in sys.modules\n" % (KEY_ID, KEY))
+    subprocess.run([sys.executable, "-c", code, REPO, "http://127.0.0.1:%d" % app.port], check=True, env=dict(os.environ))
 
 
 # ------------------------------------------------------------------ app_url
@@ -258,26 +273,6 @@ def test_delete_not_found_plain(app, make_client):
     with pytest.raises(ViamError) as info:
         make_client().delete_robot(id="r1", resource="machine 'rover-7'")
     assert info.value.not_found and not info.value.maybe_applied
-
-
-@pytest.mark.parametrize("rpc, code, details, expected", [
-    ("GetRobot", "UNAVAILABLE", "", (True, False)),
-    ("GetRobot", "DEADLINE_EXCEEDED", "", (True, False)),
-    ("GetRobot", "NOT_FOUND", "", (False, False)),
-    ("UpdateRobot", "UNAVAILABLE", "", (True, True)),
-    ("UpdateRobot", "DEADLINE_EXCEEDED", "", (False, True)),
-    ("NewRobot", "UNAVAILABLE", "", (False, True)),
-    ("NewRobot", "DEADLINE_EXCEEDED", "", (False, True)),
-    ("NewRobot", "RESOURCE_EXHAUSTED", "rate limited", (True, False)),
-    ("NewRobot", "RESOURCE_EXHAUSTED", "Received message larger than max (5 vs. 4)", (False, True)),
-    ("NewRobot", "UNAVAILABLE", "failed to connect to all addresses; last error: Connection refused", (True, False)),
-    ("NewRobot", "ALREADY_EXISTS", "", (False, False)),
-    ("GetRobot", "UNAVAILABLE", "Tls handshake failed: CERTIFICATE_VERIFY_FAILED", (False, False)),
-    ("GetRobot", "UNAVAILABLE", "DNS resolution failed for x", (False, False)),
-])
-def test_retry_decisions(rpc, code, details, expected):
-    client = ViamClient("http://localhost:1")
-    assert client._decide(client_mod.rpc_spec(rpc), code, details) == expected
 
 
 def test_deadline_exceeded_read(app, make_client):
@@ -546,4 +541,4 @@ def test_cert_names(tmp_path, monkeypatch, block_cryptography):
     cert_pem = _self_signed(tmp_path)[0].decode("ascii")
     if block_cryptography:
         monkeypatch.setitem(sys.modules, "cryptography", None)
-    assert "localhost" in client_mod._cert_names(cert_pem)
+    assert "localhost" in transport.cert_names(cert_pem)

@@ -7,10 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import subprocess
+import sys
+import textwrap
+import types
+
 import pytest
 import yaml
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.viam.cloud.plugins.doc_fragments.viam import ModuleDocFragment
 from ansible_collections.viam.cloud.plugins.module_utils import common
@@ -132,6 +138,54 @@ def test_client_from_module_missing_libraries(monkeypatch):
     with pytest.raises(Failed, match="grpcio"):
         common.client_from_module(module)
     assert module.failed["exception"] == "Traceback: no grpc"
+
+
+def test_grpc_is_found_without_being_imported(monkeypatch):
+    """HAS_GRPC comes from importlib.util.find_spec: importing common costs no grpc import (test_viam_client.py
+    test_import_is_lazy checks sys.modules in a fresh interpreter)."""
+    assert common._installed("os") and not common._installed("no_such_module_for_viam_tests")
+    assert not common._installed("no_such_package_for_viam_tests.sub")
+    monkeypatch.setitem(sys.modules, "grpc", None)  # how a test (or python -X) blocks a module
+    assert not common._installed("grpc")
+    monkeypatch.setitem(sys.modules, "grpc", types.ModuleType("grpc"))  # a stub without __spec__
+    assert common._installed("grpc")
+    assert not hasattr(common, "GRPC_VERSION")
+
+
+def test_module_without_grpc_fails_with_missing_required_lib():
+    """In a fresh interpreter where grpc cannot be imported, client_from_module fails the module with
+    missing_required_lib("grpcio") before any call."""
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["grpc"] = None
+        from ansible_collections.viam.cloud.plugins.module_utils import common
+
+        class Failed(Exception):
+            pass
+
+        class Module:
+            params = dict(app_url="https://app.viam.com:443", api_key_id="kid", api_key="k", organization_id=None,
+                          validate_certs=True, ca_path=None, timeout=30.0, allow_plaintext=False)
+
+            def warn(self, msg):
+                pass
+
+            def fail_json(self, **kwargs):
+                raise Failed(kwargs)
+
+        assert common.HAS_GRPC is False
+        try:
+            common.client_from_module(Module())
+        except Failed as failed:
+            print(failed.args[0]["msg"])
+            print(failed.args[0]["exception"])
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    for name in ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID"):
+        env.pop(name, None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert missing_required_lib("grpcio") in out
+    assert "No module named 'grpc'" in out
 
 
 def test_client_from_module_old_protobuf(monkeypatch):
