@@ -19,31 +19,44 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${VENV:-.venv}"
 action="${1:?usage: $0 build|lint}"
 
-# The guides, in the order of the site's table of contents. A guide another
-# engineer has not written yet is skipped by `build` with a note; `lint`
-# requires those marked required.
+# The guides, in the order of the site's table of contents: NAME REQUIRED|OPTIONAL SECTION, where
+# SECTION is "user" (people who use the collection) or "dev" (people who develop it); the site's
+# index has one table of contents per section, like docs/README.md (the index for GitHub readers,
+# which is not a page of the site). A guide another engineer has not written yet is skipped by
+# `build` with a note; `lint` requires those marked required.
 GUIDES=(
-    "quickstart.md required"
-    "authentication.md required"
-    "inventory.md required"
-    "roles.md required"
-    "awx.md required"
-    "emulator.md required"
-    "api-assumptions.md required"
-    "security.md required"
-    "performance.md required"
-    "reliability.md optional"
-    "coverage.md optional"
+    "quickstart.md required user"
+    "authentication.md required user"
+    "inventory.md required user"
+    "roles.md required user"
+    "awx.md required user"
+    "emulator.md required user"
+    "check-mode.md required user"
+    "troubleshooting.md required user"
+    "security.md required user"
+    "development.md required dev"
+    "api-assumptions.md required dev"
+    "reliability.md required dev"
+    "performance.md required dev"
+    "coverage.md required dev"
 )
 REPO_URL="https://github.com/viam-cloud/viam.cloud/blob/main"
 
 # Check the guides' list and their relative links (run in the repository).
 check_guides() {
-    local rc=0 entry name kind
+    local rc=0 entry name kind section
     for entry in "${GUIDES[@]}"; do
-        read -r name kind <<<"${entry}"
+        read -r name kind section <<<"${entry}"
         if [ ! -f "docs/${name}" ] && [ "${kind}" = required ]; then
             echo "ERROR: docs/${name} is missing (listed in hack/docs.sh GUIDES)" >&2
+            rc=1
+        fi
+        if [ "${section}" != user ] && [ "${section}" != dev ]; then
+            echo "ERROR: hack/docs.sh GUIDES: ${name}: section must be user or dev, not '${section}'" >&2
+            rc=1
+        fi
+        if [ -f docs/README.md ] && ! grep -q "](${name})" docs/README.md; then
+            echo "ERROR: docs/README.md (the index) does not link to ${name}" >&2
             rc=1
         fi
     done
@@ -109,9 +122,10 @@ build)
     # other guides stay relative; links to the rest of the repository (the
     # examples, roles' READMEs, ...) go to the repository on GitHub.
     mkdir -p "${src}/rst/guides"
-    toc=""
+    toc_user=""
+    toc_dev=""
     for entry in "${GUIDES[@]}"; do
-        read -r name _ <<<"${entry}"
+        read -r name _ section <<<"${entry}"
         if [ ! -f "docs/${name}" ]; then
             echo ">>> [docs] note: docs/${name} does not exist (yet): not in the site"
             continue
@@ -130,15 +144,29 @@ def link(match):
 text = open(source, encoding="utf-8").read()
 open(dest, "w", encoding="utf-8").write(re.sub(r"(\])\(([^)\s]+)\)", link, text))
 EOF
-        toc="${toc}   guides/${name%.md}"$'\n'
+        if [ "${section}" = dev ]; then
+            toc_dev="${toc_dev}   guides/${name%.md}"$'\n'
+        else
+            toc_user="${toc_user}   guides/${name%.md}"$'\n'
+        fi
     done
-    python - "${src}/rst/index.rst" "${toc}" <<'EOF'
+    python - "${src}/rst/index.rst" "${toc_user}" "${toc_dev}" <<'EOF'
 import sys
-path, toc = sys.argv[1:3]
+path, toc_user, toc_dev = sys.argv[1:4]
 text = open(path).read()
 anchor = ".. _plugin_index_for_viam.cloud:"
 assert anchor in text, "antsibull-docs' index has no plugin index anchor"
-guides = ".. _viam_cloud_guides:\n\nGuides\n------\n\n.. toctree::\n   :maxdepth: 1\n\n" + toc + "\n"
+def section(label, title, intro, toc):
+    if not toc:
+        return ""
+    return (".. _%s:\n\n%s\n%s\n\n%s\n\n.. toctree::\n   :maxdepth: 1\n\n%s\n"
+            % (label, title, "-" * len(title), intro, toc))
+guides = (section("viam_cloud_guides", "User guides",
+                  "Using the collection: install, authenticate, inventory, roles, AWX, offline tests, "
+                  "check mode, troubleshooting, security.", toc_user)
+          + section("viam_cloud_developer_guides", "Developer guides",
+                    "Developing the collection: tests, releases, what it assumes about the Viam app, "
+                    "reliability, performance, API coverage.", toc_dev))
 open(path, "w").write(text.replace(anchor, guides + anchor, 1))
 EOF
     # The module pages link into the Ansible docsite (return values, config
