@@ -80,7 +80,7 @@ options:
       - There is no environment variable for it on purpose. Set it in the task or in C(module_defaults).
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 0.1.0
 notes:
   - The modules run on the Ansible controller and talk to the Viam app API over gRPC.
   - The environment variables are the ones the official Viam Python SDK reads in C(create_from_env_vars).

@@ -97,7 +97,7 @@ options:
         O(api_key_id) and O(api_key) in this file with it.
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 0.1.0
   max_concurrency:
     description:
       - The most API calls in flight at once, for the calls made per organization, machine, part or

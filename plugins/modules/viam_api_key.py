@@ -52,7 +52,7 @@ options:
         O(name). An existing key is compared with the roles of O(copy_from), as with O(authorizations).
       - Mutually exclusive with O(authorizations).
     type: str
-    version_added: 0.2.0
+    version_added: 0.1.0
   rotate:
     description:
       - Give the key a new secret (RotateKey). The key keeps its roles; the old secret stops working.
@@ -213,7 +213,12 @@ from ansible_collections.viam.cloud.plugins.module_utils.authorizations import (
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import RoleResources, is_uuid, pick_one
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule, delete_copy
+
+
+def rotated_from(key_id):
+    """A stand-in for the key a rotation replaced: delete_copy needs only its ID."""
+    return type("RotatedKey", (), {"id": key_id})()
 
 
 class ApiKeyModule(ViamModule):
@@ -350,7 +355,8 @@ class ApiKeyModule(ViamModule):
         named = [entry.api_key for entry in self.list_keys() if entry.api_key.name == name]
         made = next((key for key in named if key.id == key_id), None)
         if made is not None:
-            self.keep_oldest(made, lambda: named,
+            # A fresh listing each time: a copy another run deleted must be seen gone (module.delete_copy).
+            self.keep_oldest(made, lambda: [entry.api_key for entry in self.list_keys() if entry.api_key.name == name],
                              lambda key: self.client.delete_key(id=key.id, resource="API key %r (id %s)" % (name, key.id)))
         return self.result(True, before={}, after=after, api_key=self.returned(key_id, secret, data))
 
@@ -398,11 +404,9 @@ class ApiKeyModule(ViamModule):
         rotated = self.client.rotate_key(id=key_id, resource="API key %r" % name)
         new_id = rotated.id or key_id
         if new_id != key_id:
-            try:
-                self.client.delete_key(id=key_id, resource="API key %r (id %s, rotated to %s)" % (name, key_id, new_id))
-            except ViamError as err:
-                if not err.not_found:
-                    raise
+            delete_copy(lambda key: self.client.delete_key(id=key.id, resource="API key %r (id %s, rotated to %s)"
+                                                           % (name, key.id, new_id)),
+                        rotated_from(key_id), lambda: [rotated_from(e.api_key.id) for e in self.list_keys()])
             self.module.warn("the Viam app rotated API key %r by minting a new key: its ID is now %s (was %s), and "
                              "the old key was deleted; update whatever refers to the key by ID" % (name, new_id, key_id))
         return new_id, rotated.key

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: viam_module
 short_description: Manage Viam registry modules
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Create a module in the Viam registry for an organization, set its documentation URL, description, models,
     entrypoint and visibility, and upload versions of its files.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: viam_module_info
 short_description: List Viam registry modules
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns the registry modules a Viam organization owns (ListModules), all of them or the one named by O(name).
   - With O(module_id), returns that one module (GetModule), which may belong to another organization when it is
@@ -95,6 +95,7 @@ modules:
 
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
+    absent_unless_listed,
     find_module, list_organization_modules, module_view)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
@@ -114,9 +115,11 @@ class ModuleInfoModule(ViamModule):
             try:
                 module = self.client.get_module(module_id=module_id, resource="module %r" % module_id).module
             except ViamError as err:
-                if err.not_found:
-                    return self.result(False, modules=[])
-                raise
+                # Absent when NOT_FOUND, or when another code for an unknown ID is confirmed by the listing
+                # (ListModules shows the organization's modules and the public ones): docs/api-assumptions.md §7.
+                absent_unless_listed(err, lambda: [m.module_id for m in self.client.list_modules(
+                    organization_id=self.organization_id, resource="registry modules").modules], module_id)
+                return self.result(False, modules=[])
             return self.result(False, modules=[module_view(module)])
         if self.params["name"] is not None:
             module = find_module(self.client, self.organization_id, self.params["name"])

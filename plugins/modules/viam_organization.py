@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: viam_organization
 short_description: Manage the settings of a Viam organization
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Sets the name, public namespace, default region, CRM ID and user-defined metadata of the organization
     O(organization_id) names, or of the only organization the API key sees.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: viam_permissions_info
 short_description: Check which Viam permissions the API key holds
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Asks the Viam API (CheckPermissions) which of the given permissions the key the task authenticates with
     holds on the given resources, and returns, for each resource, the permissions granted and those denied.

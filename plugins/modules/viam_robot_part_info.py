@@ -39,7 +39,7 @@ options:
   return_secret:
     description:
       - Also return each part's secrets (C(secret) and C(secrets)). Set C(no_log) to V(true) on the task when you use this.
-      - Without it, RV(parts[].config) (and O(config_dest) and the diff) is the part's config as the app keeps it:
+      - Without it, RV(parts[].config) (and O(config_dest) and the diff) is the part's config as the app keeps it;
         a C(cloud) section the app may add (the device's part ID and secret) is left out, and any other credential
         in the config (a C(secret), C(secrets) or C(location_secret) key, the C(key) of an C(api_key), the keys of
         an C(auth.handlers[].config)) is shown as C(********). With it the config is returned as the app sends it.

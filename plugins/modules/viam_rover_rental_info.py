@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: viam_rover_rental_info
 short_description: List the rover rental machines of a Viam organization
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns the machines that Viam's rover rental program lends to the organization (GetRoverRentalRobots).
   - An organization that rents no rover gets an empty list.
