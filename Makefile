@@ -6,14 +6,16 @@
 #   .venv-compat  Python 3.11, ansible-core 2.19, the newest protobuf 7.x
 # ansible-test needs the collection at .../ansible_collections/viam/cloud, so
 # every test step runs in a copy: build/<leg>/ansible_collections/viam/cloud
-# (hack/sync-build.py; leg = main or compat).
+# (hack/sync-build.py; leg = main, compat, main-units, main-1 ...: one per step that
+# `make test` may run at the same time as another, since a sync prunes what a step wrote).
 #
-# `make test` = sanity units conformance integration lint, with a summary.
+# `make test` = every suite (tests/README.md), some at the same time (hack/run-steps.sh), with a summary.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-# The steps share build copies and ~/.ansible/test caches: run them one by one.
+# Within one make the targets run one by one; `make test` runs several makes at once (hack/run-steps.sh),
+# each on build copies of its own (build/main, build/compat, build/main-N for integration shards...).
 .NOTPARALLEL:
 
 VENV        ?= .venv
@@ -24,12 +26,18 @@ PY_COMPAT   := $(VENV_COMPAT)/bin/python
 PYVER        ?= 3.12
 PYVER_COMPAT ?= 3.11
 
-# Extra arguments, e.g. make sanity SANITY_ARGS='--test pep8'
+# Extra arguments, e.g. make sanity SANITY_ARGS='--test pep8', make integration-main
+# INTEGRATION_ARGS=viam_location (one shard with exactly those arguments), make units PYTEST_ARGS='-k inventory'
 SANITY_ARGS      ?=
 INTEGRATION_ARGS ?=
 PYTEST_ARGS      ?=
 EMULATOR_ARGS    ?=
 TARGET           ?= emulator
+# Integration shards (parallel ansible-test runs, each with its own emulator and build copy) when
+# INTEGRATION_ARGS is empty; empty = the number of CPUs (at most 4). Reliability suite processes
+# (pytest-xdist, whole files per process; empty or 0 = one).
+INTEGRATION_SHARDS  ?=
+RELIABILITY_WORKERS ?=
 
 STAMP        := $(VENV)/.installed
 STAMP_COMPAT := $(VENV_COMPAT)/.installed
@@ -37,7 +45,7 @@ STAMP_COMPAT := $(VENV_COMPAT)/.installed
 .PHONY: help venv venv-compat proto sanity sanity-main sanity-compat sanity-ignores \
         units units-main units-compat conformance integration integration-main \
         integration-compat lint emulator demo test clean distclean \
-        reliability reliability-pessimistic integration-compat-pessimistic probe-cloud test-behaviours e2e docs docs-lint awx-check
+        reliability reliability-pessimistic integration-compat-pessimistic probe-cloud test-behaviours galaxy-import e2e docs docs-lint awx-check
 
 help:
 	@echo "make venv          create/update $(VENV) (Python $(PYVER), ansible-core 2.21, requirements-dev.txt)"
@@ -51,6 +59,7 @@ help:
 	@echo "make lint          ansible-lint (production profile)"
 	@echo "make reliability   faults, races, TLS, authorization, bad input (docs/reliability.md; EMULATOR_ARGS=...)"
 	@echo "make test-behaviours  integration targets under each emulator behaviour value alone (long)"
+	@echo "make galaxy-import build the tarball and run galaxy-importer on it (as Galaxy does on upload)"
 	@echo "make probe-cloud   measure the real Viam app against the emulator's switches (CONFIRM=yes; one probe location)"
 	@echo "make e2e           inventory -> SSH -> machine role against a loopback sshd robot"
 	@echo "make docs          render the docs site into build/docs/html (docs-lint: check the module docs)"
@@ -58,7 +67,7 @@ help:
 	@echo "make emulator      run the emulator in the foreground (EMULATOR_ARGS=...)"
 	@echo "make bench         every benchmark in one run, one table of ratios (docs/performance.md)"
 	@echo "make demo          provision the example fleet twice on the local emulator (TARGET=cloud: the real app)"
-	@echo "make test          sanity units conformance integration lint, with a timing summary"
+	@echo "make test          every suite (tests/README.md), several at once, with a timing summary"
 	@echo "make clean         remove build/, test output and caches (distclean: the venvs too)"
 
 # --- virtualenvs -------------------------------------------------------------
@@ -93,28 +102,30 @@ sanity-compat: $(STAMP_COMPAT)
 units: units-main units-compat
 
 units-main: $(STAMP)
-	hack/pytest.sh main $(VENV) tests/unit $(PYTEST_ARGS)
+	hack/pytest.sh main-units $(VENV) tests/unit $(PYTEST_ARGS)
 
 units-compat: $(STAMP_COMPAT)
-	hack/pytest.sh compat $(VENV_COMPAT) tests/unit $(PYTEST_ARGS)
+	hack/pytest.sh compat-units $(VENV_COMPAT) tests/unit $(PYTEST_ARGS)
 
 conformance: $(STAMP)
-	hack/pytest.sh main $(VENV) tests/conformance $(PYTEST_ARGS)
+	hack/pytest.sh main-conformance $(VENV) tests/conformance $(PYTEST_ARGS)
 
 integration: integration-main integration-compat
 
 integration-main: $(STAMP)
-	EMULATOR_ARGS='$(EMULATOR_ARGS)' hack/integration.sh main $(VENV) $(PYVER) --color yes $(INTEGRATION_ARGS)
+	EMULATOR_ARGS='$(EMULATOR_ARGS)' INTEGRATION_SHARDS='$(INTEGRATION_SHARDS)' \
+		hack/integration.sh main $(VENV) $(PYVER) --color yes $(INTEGRATION_ARGS)
 
 integration-compat: $(STAMP) $(STAMP_COMPAT)
-	EMULATOR_ARGS='$(EMULATOR_ARGS)' hack/integration.sh compat $(VENV_COMPAT) $(PYVER_COMPAT) --color yes $(INTEGRATION_ARGS)
+	EMULATOR_ARGS='$(EMULATOR_ARGS)' INTEGRATION_SHARDS='$(INTEGRATION_SHARDS)' \
+		hack/integration.sh compat $(VENV_COMPAT) $(PYVER_COMPAT) --color yes $(INTEGRATION_ARGS)
 
 lint: $(STAMP)
-	hack/in-build.sh main $(VENV) ansible-lint --profile production
+	hack/in-build.sh main-lint $(VENV) ansible-lint --profile production
 
 # Faults, races, TLS, authorization, bad input (tests/reliability, docs/reliability.md).
 reliability: $(STAMP)
-	EMULATOR_ARGS='$(EMULATOR_ARGS)' hack/pytest.sh main $(VENV) tests/reliability $(PYTEST_ARGS)
+	EMULATOR_ARGS='$(EMULATOR_ARGS)' PYTEST_WORKERS='$(RELIABILITY_WORKERS)' hack/pytest.sh main-reliability $(VENV) tests/reliability $(PYTEST_ARGS)
 
 # The emulator legs of make test (docs/api-assumptions.md §7): the integration targets under the
 # emulator's default behaviours (integration-main) and under the least convenient plausible ones
@@ -122,10 +133,11 @@ reliability: $(STAMP)
 PESSIMISTIC := --behaviours pessimistic
 
 reliability-pessimistic: $(STAMP)
-	EMULATOR_ARGS='$(PESSIMISTIC)' hack/pytest.sh main $(VENV) tests/reliability $(PYTEST_ARGS)
+	EMULATOR_ARGS='$(PESSIMISTIC)' PYTEST_WORKERS='$(RELIABILITY_WORKERS)' hack/pytest.sh main-reliability $(VENV) tests/reliability $(PYTEST_ARGS)
 
 integration-compat-pessimistic: $(STAMP) $(STAMP_COMPAT)
-	EMULATOR_ARGS='$(PESSIMISTIC)' hack/integration.sh compat $(VENV_COMPAT) $(PYVER_COMPAT) --color yes $(INTEGRATION_ARGS)
+	EMULATOR_ARGS='$(PESSIMISTIC)' INTEGRATION_SHARDS='$(INTEGRATION_SHARDS)' \
+		hack/integration.sh compat $(VENV_COMPAT) $(PYVER_COMPAT) --color yes $(INTEGRATION_ARGS)
 
 # inventory -> SSH -> viam.cloud.machine role -> cloud config on a loopback "robot".
 e2e: $(STAMP)
@@ -150,9 +162,28 @@ emulator: $(STAMP)
 demo: $(STAMP)
 	TARGET='$(TARGET)' VENV='$(VENV)' hack/demo.sh
 
+# make test: the two venvs together (required: nothing runs without them), then every suite in one
+# pool of TEST_JOBS makes at once, started longest first (hack/run-steps.sh --jobs), each integration
+# leg in TEST_INTEGRATION_SHARDS shards, the reliability suite (the longest single step: ~450 s of
+# CPU) in TEST_RELIABILITY_WORKERS processes.
+# The table at the end gives each step's own time and the steps it ran with (tests/README.md).
+# Five at once on 2 CPUs: units, sanity (pip, venvs) and e2e wait more than they compute, and
+# the four integration shards keep both CPUs busy meanwhile.
+TEST_JOBS                ?= 5
+TEST_INTEGRATION_SHARDS  ?= 2
+TEST_RELIABILITY_WORKERS ?= 2
+TEST_STEPS := integration-main,integration-compat-pessimistic,reliability-pessimistic,sanity-compat,sanity-main,$\
+	units-main,units-compat,e2e,lint,bench-smoke,awx-check,docs-lint,conformance,galaxy-import
+
 test:
-	@MAKE='$(MAKE)' hack/run-steps.sh +venv +venv-compat sanity units conformance reliability-pessimistic \
-		integration-main integration-compat-pessimistic e2e docs-lint awx-check bench-smoke lint
+	@MAKE='$(MAKE)' INTEGRATION_SHARDS='$(TEST_INTEGRATION_SHARDS)' RELIABILITY_WORKERS='$(TEST_RELIABILITY_WORKERS)' \
+		hack/run-steps.sh --jobs $(TEST_JOBS) +venv,venv-compat $(TEST_STEPS)
+
+# What Galaxy and Automation Hub run on an upload: galaxy-importer (ansible-doc, ansible-lint --profile
+# production) on the tarball `ansible-galaxy collection build` makes; its own venv .venv-galaxy
+# (requirements-galaxy.txt). Output: build/galaxy-dist/.
+galaxy-import:
+	hack/galaxy-import.sh
 
 # Every emulator behaviour value alone, one integration run each (long: not in make test; figures in
 # docs/reliability.md). BEHAVIOURS='key=value ...' picks values, INTEGRATION_ARGS targets.
@@ -174,7 +205,7 @@ clean:
 		-name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_COMPAT) .venv-docs
+	rm -rf $(VENV) $(VENV_COMPAT) .venv-docs .venv-galaxy
 
 # --- benchmarks --------------------------------------------------------------
 
@@ -188,9 +219,9 @@ bench: $(STAMP)
 
 # A tiny run of every benchmark, so that none of them rots (part of make test; no timing asserted).
 bench-smoke: $(STAMP)
-	hack/in-build.sh main $(VENV) python bench/overhead/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
-	hack/in-build.sh main $(VENV) python bench/provision/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
-	hack/in-build.sh main $(VENV) python bench/inventory/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
+	hack/in-build.sh main-bench $(VENV) python bench/overhead/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
+	hack/in-build.sh main-bench $(VENV) python bench/provision/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
+	hack/in-build.sh main-bench $(VENV) python bench/inventory/run.py --smoke --out "$(CURDIR)/build/bench-smoke"
 	$(PY) bench/summary.py build/bench-smoke
 
 bench-overhead: $(STAMP)

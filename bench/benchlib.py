@@ -27,6 +27,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECTION = os.path.dirname(HERE)
 EMULATOR = os.path.join(COLLECTION, "tests", "emulator", "viam-app-emulator")
+sys.path.insert(0, os.path.dirname(EMULATOR))
+# tests/emulator/launcher.py starts and stops every emulator
+import launcher  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def log(message: str) -> None:
@@ -54,44 +57,32 @@ def machine() -> str:
 
 
 class Emulator:
-    """tests/emulator/viam-app-emulator on a free port, with a call log; stop() ends its process group."""
+    """tests/emulator/viam-app-emulator on a free port, with a call log (tests/emulator/launcher.py).
+
+    ready: its ready line; calls(): its call log; stop(): ends its process group.
+    """
 
     def __init__(self, workdir: str, name: str, latency_ms: float = 0, fleet: str | None = None) -> None:
         self.call_log = os.path.join(workdir, name + "-calls.log")
-        self.stderr = open(os.path.join(workdir, name + "-emulator.log"), "w")  # pylint: disable=consider-using-with
-        cmd = [EMULATOR, "--host", "127.0.0.1", "--port", "0", "--latency-ms", str(latency_ms), "--call-log", self.call_log]
-        if fleet:
-            cmd += ["--seed-fleet", fleet]
+        args = ["--latency-ms", str(latency_ms)] + (["--seed-fleet", fleet] if fleet else [])
         started = time.monotonic()
-        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, start_new_session=True,
-            env=dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable))
-        line = self.proc.stdout.readline()
-        if not line:
-            self.stop()
-            raise SystemExit("the emulator did not start; see %s" % self.stderr.name)
-        self.ready = json.loads(line)
+        try:
+            self.emulator = launcher.start(*args, workdir=workdir, name=name, call_log=self.call_log)
+        except launcher.EmulatorError as err:
+            raise SystemExit(str(err)) from err
+        self.proc = self.emulator.process
+        self.stderr = self.emulator.stderr_path
+        self.ready = self.emulator.info
         log("emulator %s ready in %.1fs (latency %g ms%s)" % (self.ready["app_url"], time.monotonic() - started,
                                                               latency_ms, ", fleet " + fleet if fleet else ""))
 
     def calls(self) -> list[dict]:
         """Every call logged so far (one dict per line: method, code, ms, ...)."""
         time.sleep(0.05)  # the emulator logs a call just after answering it
-        if not os.path.exists(self.call_log):
-            return []
-        with open(self.call_log) as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+        return self.emulator.calls()
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.stderr.close()
+        self.emulator.stop(grace=15)
 
     def __enter__(self):
         return self

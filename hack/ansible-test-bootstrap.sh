@@ -26,7 +26,10 @@ if [ -e "${cache}" ] && ! grep -q "${marker}" "${cache}"; then
 fi
 
 mkdir -p "$(dirname "${cache}")"
-cat > "${cache}.tmp" <<PY
+# A file of our own: several steps of make test may run this at the same time.
+tmp="$(mktemp "${cache}.XXXXXX")"
+trap 'rm -f "${tmp}"' EXIT
+cat > "${tmp}" <<PY
 # ${marker} (written by hack/ansible-test-bootstrap.sh)
 """Install pip ${pip_version} into the running interpreter without network access to the get-pip host."""
 import subprocess
@@ -36,9 +39,8 @@ args = [a for a in sys.argv[1:] if a not in ('--no-setuptools', '--no-wheel')]
 subprocess.check_call([sys.executable, '-m', 'ensurepip', '--upgrade', '--default-pip'])
 subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + args)
 PY
-if ! cmp -s "${cache}.tmp" "${cache}"; then
-    mv "${cache}.tmp" "${cache}"
+if ! cmp -s "${tmp}" "${cache}"; then
+    chmod 644 "${tmp}"
+    mv "${tmp}" "${cache}"
     echo ">>> seeded ansible-test pip ${pip_version} bootstrap: ${cache}"
-else
-    rm -f "${cache}.tmp"
 fi

@@ -112,32 +112,19 @@ EOF
 
 emu_dir="${work}/emulator"
 mkdir -p "${emu_dir}"
-emu_pid=""
-: >"${emu_dir}/ready.json"
+rm -f "${emu_dir}/ready.json"  # stop_emulator stops only what this run started
+emu_launcher="${PWD}/tests/emulator/launcher.py"
 # shellcheck disable=SC2329  # invoked from the EXIT trap
 stop_emulator() {
-    if [ -n "${emu_pid}" ] && kill -0 "${emu_pid}" 2>/dev/null; then
-        kill -TERM -- "-${emu_pid}" 2>/dev/null || kill -TERM "${emu_pid}" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "${emu_pid}" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -KILL -- "-${emu_pid}" 2>/dev/null || true
-        wait "${emu_pid}" 2>/dev/null || true
+    if python "${emu_launcher}" stop "${emu_dir}/ready.json"; then
+        rm -f "${emu_dir}/ready.json"
     fi
 }
 trap stop_emulator EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-VIAM_EMULATOR_PYTHON="$(command -v python)" setsid tests/emulator/viam-app-emulator --host 127.0.0.1 --port 0 \
-    --seed-fleet 2:2:1 </dev/null >"${emu_dir}/ready.json" 2>"${emu_dir}/emulator.log" &
-emu_pid=$!
-deadline=$((SECONDS + 60))
-until [ "$(wc -l <"${emu_dir}/ready.json")" -ge 1 ]; do
-    kill -0 "${emu_pid}" 2>/dev/null || { tail -n 20 "${emu_dir}/emulator.log" >&2; fail "the emulator exited"; }
-    [ "${SECONDS}" -lt "${deadline}" ] || fail "the emulator was not ready within 60 s"
-    sleep 0.1
-done
+python "${emu_launcher}" start --out "${emu_dir}/ready.json" --workdir "${emu_dir}" --quiet \
+    -- --seed-fleet 2:2:1 || fail "the emulator did not start"
 
 # The environment AWX would give the job: the injectors rendered with the
 # credential's inputs (in a Jinja sandbox, as AWX does); no other VIAM_*.

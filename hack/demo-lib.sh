@@ -41,20 +41,11 @@ demo_install_collection() {
 demo_start_emulator() {
     # Credentials in the shell must not send anything anywhere else.
     unset VIAM_APP_URL VIAM_API_KEY_ID VIAM_API_KEY VIAM_ORG_ID
-    VIAM_EMULATOR_PYTHON="${venv}/bin/python" setsid "${repo}/tests/emulator/viam-app-emulator" \
-        --host 127.0.0.1 --port 0 </dev/null >"${work}/emulator.json" 2>"${work}/emulator.log" &
-    emulator_pid=$!
+    "${venv}/bin/python" "${repo}/tests/emulator/launcher.py" start --out "${work}/emulator.json" --workdir "${work}" \
+        --quiet || return 1
+    emulator_pid="$("${venv}/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["launcher"]["pid"])' \
+        "${work}/emulator.json")"
     started_pids+=("${emulator_pid}")
-    for _ in $(seq 600); do
-        [ -s "${work}/emulator.json" ] && break
-        if ! kill -0 "${emulator_pid}" 2>/dev/null; then
-            echo "ERROR: the emulator exited before it was ready:" >&2
-            tail -n 30 "${work}/emulator.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    [ -s "${work}/emulator.json" ] || { echo "ERROR: the emulator was not ready within 60 s" >&2; return 1; }
     eval "$("${venv}/bin/python" - "${work}/emulator.json" <<'PY'
 import json, shlex, sys
 info = json.load(open(sys.argv[1]))
@@ -127,20 +118,16 @@ demo_cleanup() {
         robot_sshd_stop "${work}/sshd" || true
         sshd_started=""
     fi
-    if [ -n "${emulator_pid}" ] && kill -0 "${emulator_pid}" 2>/dev/null; then
-        kill -TERM -- "-${emulator_pid}" 2>/dev/null || kill -TERM "${emulator_pid}" 2>/dev/null || true
-        for _ in $(seq 50); do
-            robot_sshd_alive "${emulator_pid}" || break
-            sleep 0.1
-        done
-        kill -KILL -- "-${emulator_pid}" 2>/dev/null || true
-        wait "${emulator_pid}" 2>/dev/null || true
+    if [ -n "${emulator_pid}" ]; then
+        "${venv}/bin/python" "${repo}/tests/emulator/launcher.py" stop "${work}/emulator.json" || true
         echo ">>> emulator (pid ${emulator_pid}) stopped"
     fi
     emulator_pid=""
     local pid left=""
     for pid in "${started_pids[@]}"; do
-        if robot_sshd_alive "${pid}" || [ -n "$(ps -o pid= -g "${pid}" 2>/dev/null | tr -d ' \n')" ]; then
+        # (a zombie has ended: the emulator, started by tests/emulator/launcher.py, is not our child,
+        # and init reaps it when it will)
+        if robot_sshd_alive "${pid}" || [ -n "$(ps -o stat= -g "${pid}" 2>/dev/null | awk '$1 !~ /^Z/' | tr -d ' \n')" ]; then
             left="${left} ${pid}"
         fi
     done

@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# Run ansible-test integration in the build copy against a fresh emulator.
+# Run ansible-test integration against fresh emulators, the targets split into parallel shards.
 # Usage: hack/integration.sh LEG VENV PYTHON_VERSION [ANSIBLE-TEST ARGS...]
 #
 # 1. no targets in tests/integration/targets: say so and succeed;
-# 2. start tests/emulator/viam-app-emulator --port 0 (its own process group,
-#    with the main venv's Python), wait for its one JSON line on stdout;
-# 3. write tests/integration/integration_config.yml in the build copy;
-# 4. ansible-test integration --python PYTHON_VERSION in the build copy;
-# 5. stop the emulator (process group) whatever happened, even on Ctrl-C;
-# 6. the secrets scan (on by default except for LEG compat): the emulator runs
-#    with --secrets-log, every Ansible command of the targets at -vvvv with
-#    --diff, a log file and the JSON callback of tests/secrets/callback (an
-#    integration.cfg written in the build copy: ansible-test passes no
-#    ANSIBLE_* variable through), ansible-test's output is kept, then
-#    tests/secrets/scan.py asserts that no secret the emulator issued appears
-#    in any of it, in tests/output or in the inventory target's cache. A leak
-#    fails the run, reported by file, line, task and kind, the secret masked.
-#    Artifacts (no secret in them unless a leak is reported): build/LEG/secrets/.
+# 2. the shards: with no ANSIBLE-TEST ARGS but --color, every target, split into
+#    INTEGRATION_SHARDS shards (default: the number of CPUs, at most 4) by hack/integration-shards.py
+#    plan (longest first to the least loaded shard, lengths from the last run's
+#    build/LEG/integration-times.tsv); with other arguments (a target, --start-at, -v ...)
+#    one shard with exactly those arguments. Every target runs exactly once either way;
+# 3. each shard (hack/integration-shard.sh) has its own build copy (build/LEG-N, or build/LEG for
+#    one shard: ansible-test keeps its state in the copy's tests/output) and its own emulator
+#    (tests/emulator/launcher.py, EMULATOR_ARGS added), writes its integration_config.yml, runs
+#    ansible-test integration --python PYTHON_VERSION there, and stops everything it started, even
+#    on Ctrl-C. The shards run at once; their console lines are prefixed [LEG-N]; each shard's
+#    whole output is kept (OUTDIR below);
+# 4. a failing shard fails the run: its name, exit status and last console lines are shown at the end;
+# 5. the secrets scan (on by default except for LEG compat): every emulator runs with
+#    --secrets-log, every Ansible command of the targets at -vvvv with --diff, a log file and the
+#    JSON callback of tests/secrets/callback, ansible-test's output is kept, then tests/secrets/scan.py
+#    asserts that no secret any shard's emulators issued appears in any shard's output, JSON results,
+#    Ansible log, tests/output or the inventory target's cache. A leak fails the run, reported by
+#    file, line, task and kind, the secret masked.
+# Outputs (OUTDIR): build/LEG/secrets/ with the scan (build/LEG/secrets/shard-N/ for several shards;
+#    report: build/LEG/secrets/report.json), else build/LEG/integration/ (shard-N/): ansible-test.out,
+#    console.log, times.tsv.
 # Env: EMULATOR_ARGS (extra emulator options), EMULATOR_START_TIMEOUT (s, 60),
-#      EMULATOR_PYTHON (default: the main venv's python),
+#      EMULATOR_PYTHON (default: the main venv's python), INTEGRATION_SHARDS (number of shards),
 #      SECRETS_SCAN (1 or 0; default 1, 0 for LEG compat),
 #      SECRETS_CONSOLE (full: also show -vvvv connection lines on the console).
 set -euo pipefail
@@ -29,6 +36,7 @@ pyver="${3:?}"
 shift 3
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 venv_python="$(cd "${repo}" && cd "${venv}" && pwd)/bin/python"
+started=${SECONDS}
 
 shopt -s nullglob
 targets=("${repo}"/tests/integration/targets/*/)
@@ -37,141 +45,147 @@ if [ "${#targets[@]}" -eq 0 ]; then
     echo ">>> [${leg}] no integration targets in tests/integration/targets: nothing to run"
     exit 0
 fi
-
-emulator="${repo}/tests/emulator/viam-app-emulator"
-if [ ! -x "${emulator}" ]; then
-    echo "ERROR: ${emulator} is missing or not executable; integration targets need it." >&2
+if [ ! -x "${repo}/tests/emulator/viam-app-emulator" ]; then
+    echo "ERROR: tests/emulator/viam-app-emulator is missing or not executable; integration targets need it." >&2
     exit 1
 fi
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/viam-integration.XXXXXX")"
+# --color is ours (make passes it); any other argument asks for one shard with exactly those arguments.
+common=(--python "${pyver}")
+user_args=()
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        --color) common+=("$1" "${2:-yes}"); shift; [ "$#" -eq 0 ] || shift ;;
+        --color=*) common+=("$1"); shift ;;
+        *) user_args+=("$1"); shift ;;
+    esac
+done
 
 scan="${SECRETS_SCAN:-}"
 if [ -z "${scan}" ]; then
     if [ "${leg}" = "compat" ]; then scan=0; else scan=1; fi
 fi
-artifacts=""
-emulator_secrets=()
-if [ "${scan}" = "1" ]; then
-    artifacts="${repo}/build/${leg}/secrets"
-    rm -rf "${artifacts}"
-    mkdir -p "${artifacts}"
-    emulator_secrets=(--secrets-log "${work}/secrets.jsonl")
+if [ "${scan}" = "1" ]; then out="${repo}/build/${leg}/secrets"; else out="${repo}/build/${leg}/integration"; fi
+rm -rf "${out}"
+mkdir -p "${out}"
+
+shards=()
+if [ "${#user_args[@]}" -gt 0 ]; then
+    shards=("")
+else
+    cpus="$(nproc 2>/dev/null || echo 2)"
+    [ "${cpus}" -le 4 ] || cpus=4
+    mapfile -t shards < <("${venv_python}" "${repo}/hack/integration-shards.py" plan "${INTEGRATION_SHARDS:-${cpus}}" \
+        "${repo}/tests/integration/targets" "${repo}/build/${leg}/integration-times.tsv")
+    [ "${#shards[@]}" -gt 0 ] || { echo "ERROR: no shard planned" >&2; exit 1; }
 fi
-pid=""
 
-child=""
-
-# Stop a process group: TERM, up to 10 s of grace, then KILL.
-# shellcheck disable=SC2329  # invoked from cleanup (the EXIT trap)
-stop_group() {
-    local what="$1" gpid="$2"
-    if [ -n "${gpid}" ] && kill -0 "${gpid}" 2>/dev/null; then
-        kill -TERM -- "-${gpid}" 2>/dev/null || kill -TERM "${gpid}" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "${gpid}" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -KILL -- "-${gpid}" 2>/dev/null || true
-        wait "${gpid}" 2>/dev/null || true
-        echo ">>> [${leg}] ${what} (pid ${gpid}) stopped"
-    fi
-}
+work="$(mktemp -d "${TMPDIR:-/tmp}/viam-integration.XXXXXX")"
+pids=()
 # shellcheck disable=SC2329  # invoked from the EXIT trap
 cleanup() {
-    stop_group "ansible-test" "${child}"
-    stop_group "emulator" "${pid}"
+    local pid
+    for pid in "${pids[@]}"; do
+        if [ -n "${pid}" ] && kill -0 "${pid}" 2>/dev/null; then
+            kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null || true
+        fi
+    done
+    for pid in "${pids[@]}"; do
+        [ -z "${pid}" ] || wait "${pid}" 2>/dev/null || true
+    done
     rm -rf "${work}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# shellcheck disable=SC2086  # EMULATOR_ARGS is a list of options
-VIAM_EMULATOR_PYTHON="${EMULATOR_PYTHON:-${repo}/.venv/bin/python}" \
-    setsid "${emulator}" --host 127.0.0.1 --port 0 ${EMULATOR_ARGS:-} "${emulator_secrets[@]}" \
-    </dev/null >"${work}/ready.json" 2>"${work}/emulator.log" &
-pid=$!
-
-deadline=$((SECONDS + ${EMULATOR_START_TIMEOUT:-60}))
-until [ "$(head -c 1000000 "${work}/ready.json" | wc -l)" -ge 1 ]; do
-    if ! kill -0 "${pid}" 2>/dev/null; then
-        echo "ERROR: the emulator exited before it was ready; its stderr:" >&2
-        tail -n 40 "${work}/emulator.log" >&2
-        exit 1
+# name, build copy, scratch and output directory of shard i
+n="${#shards[@]}"
+names=()
+outdirs=()
+for i in "${!shards[@]}"; do
+    if [ "${n}" -eq 1 ]; then
+        names+=("${leg}")
+        outdirs+=("${out}")
+    else
+        names+=("${leg}-$((i + 1))")
+        outdirs+=("${out}/shard-$((i + 1))")
     fi
-    if [ "${SECONDS}" -ge "${deadline}" ]; then
-        echo "ERROR: the emulator printed no ready line within ${EMULATOR_START_TIMEOUT:-60}s; its stderr:" >&2
-        tail -n 40 "${work}/emulator.log" >&2
-        exit 1
-    fi
-    sleep 0.1
 done
-echo ">>> [${leg}] emulator (pid ${pid}) ready: $(head -n 1 "${work}/ready.json" | "${venv_python}" -c 'import json, sys; print(json.loads(sys.stdin.readline())["app_url"])')"
 
-# ansible-test runs in its own process group, in the background, so that an
-# interrupt or TERM reaches our traps at once and stops it and the emulator.
-# shellcheck disable=SC2016  # the script is expanded by the inner sh
-setsid "${repo}/hack/in-build.sh" "${leg}" "${venv}" bash -c '
-    set -eo pipefail
-    python "$VIAM_REPO_ROOT/hack/write-integration-config.py" "$1" tests/integration/integration_config.yml
-    artifacts="$2"
-    secrets_log="$3"
-    shift 3
-    echo ">>> ansible-test integration $* ($(ansible --version | awk "NR == 1"))"
-    if [ -z "${artifacts}" ]; then
-        exec ansible-test integration "$@"
-    fi
-    # The secrets scan: for the inventory target (it starts its own emulator) the secrets
-    # log and where to keep its cache; -vvvv, --diff, a log and the JSON callback for every
-    # Ansible command (verbose lines to stderr, so that ansible-inventory --list stays JSON).
-    printf "viam_secrets_log: %s\nviam_secrets_artifacts: %s\n" "${secrets_log}" "${artifacts}" \
-        >>tests/integration/integration_config.yml
-    {
-        echo "# Written by hack/integration.sh for the secrets scan; do not edit."
-        echo "[defaults]"
-        echo "verbosity = 4"
-        echo "verbose_to_stderr = True"
-        echo "log_path = ${artifacts}/ansible.log"
-        echo "callback_plugins = ${PWD}/tests/secrets/callback"
-        echo "[diff]"
-        echo "always = True"
-        echo "[callback_viam_secrets_json]"
-        echo "path = ${artifacts}/results.jsonl"
-    } >tests/integration/integration.cfg
-    echo ">>> secrets scan on: every Ansible command at -vvvv with --diff; full output in ${artifacts}/ansible-test.out"
-    # The console skips the connection-level lines of -vvvv (SECRETS_CONSOLE=full shows them).
-    console() {
-        if [ "${SECRETS_CONSOLE:-}" = "full" ]; then
-            cat
-        else
-            grep --line-buffered -vE "^(<[^>]+> |task path: |Using module file |Read .vars_file. )" || true
-        fi
-    }
-    ansible-test integration "$@" 2>&1 | tee "${artifacts}/ansible-test.out" | console
-' bash "${work}/ready.json" "${artifacts}" "${work}/secrets.jsonl" --python "${pyver}" "$@" &
-child=$!
-rc=0
-wait "${child}" || rc=$?
-child=""
-
-if [ "${rc}" -ne 0 ]; then
-    echo ">>> [${leg}] integration failed (rc ${rc}); last emulator log lines:" >&2
-    tail -n 20 "${work}/emulator.log" >&2
+if [ "${n}" -eq 1 ]; then
+    echo ">>> [${leg}] ansible-test integration ${user_args[*]:-(every target)}: one shard, one emulator"
+    "${repo}/hack/integration-shard.sh" "${names[0]}" "${venv}" "${work}/shard-1" "${outdirs[0]}" "${scan}" "" \
+        "${common[@]}" "${user_args[@]}" &
+    pids+=($!)
+else
+    echo ">>> [${leg}] ${n} shards at once, each in its own build copy against its own emulator:"
+    for i in "${!shards[@]}"; do
+        echo ">>>   [${names[$i]}] build/${names[$i]}: ${shards[$i]}"
+    done
+    for i in "${!shards[@]}"; do
+        # shellcheck disable=SC2086  # a shard is a list of target names
+        setsid "${repo}/hack/integration-shard.sh" "${names[$i]}" "${venv}" "${work}/shard-$((i + 1))" \
+            "${outdirs[$i]}" "${scan}" "[${names[$i]}] " "${common[@]}" ${shards[$i]} &
+        pids+=($!)
+    done
 fi
 
-if [ -n "${artifacts}" ]; then
-    echo ">>> [${leg}] secrets scan: every secret the emulators issued, searched in ansible-test's output," \
-        "the JSON results, the Ansible log, tests/output and the inventory cache"
+rcs=()
+failed=0
+for i in "${!pids[@]}"; do
+    rc=0
+    wait "${pids[$i]}" || rc=$?
+    pids[i]=""
+    rcs+=("${rc}")
+    [ "${rc}" -eq 0 ] || failed=$((failed + 1))
+done
+
+echo
+echo ">>> [${leg}] integration: ${n} shard(s) in $((SECONDS - started)) s"
+for i in "${!names[@]}"; do
+    elapsed="$(cat "${work}/shard-$((i + 1))/elapsed" 2>/dev/null || echo '?')"
+    if [ "${rcs[$i]}" -eq 0 ]; then result="ok"; else result="FAILED (rc ${rcs[$i]})"; fi
+    printf '>>>   %-12s %-14s %5ss  %s\n' "[${names[$i]}]" "${result}" "${elapsed}" "${shards[$i]:-${user_args[*]}}"
+done
+for i in "${!names[@]}"; do
+    if [ "${rcs[$i]}" -ne 0 ] && [ "${n}" -gt 1 ]; then
+        echo
+        echo "================ [${names[$i]}] FAILED (rc ${rcs[$i]}): its last 80 console lines (all: ${outdirs[$i]}/console.log) ================" >&2
+        tail -n 80 "${outdirs[$i]}/console.log" >&2 2>/dev/null || true
+        tail -n 20 "${work}/shard-$((i + 1))/emulator.stderr" 2>/dev/null | sed 's/^/emulator: /' >&2 || true
+    fi
+done
+
+# Each target's seconds, for the next run's plan (a full run only).
+if [ "${#user_args[@]}" -eq 0 ]; then
+    cat "${outdirs[@]/%//times.tsv}" >"${repo}/build/${leg}/integration-times.tsv" 2>/dev/null || true
+fi
+
+rc=0
+[ "${failed}" -eq 0 ] || rc=1
+if [ "${scan}" = "1" ]; then
+    echo ">>> [${leg}] secrets scan: every secret the emulators of the ${n} shard(s) issued, searched in" \
+        "ansible-test's output, the JSON results, the Ansible logs, tests/output and the inventory cache"
+    scan_args=()
+    for i in "${!names[@]}"; do
+        scan_args+=(--secrets "${work}/shard-$((i + 1))/secrets.jsonl")
+    done
+    paths=()
+    for i in "${!names[@]}"; do
+        paths+=("${outdirs[$i]}/ansible-test.out" "${outdirs[$i]}/results.jsonl" "${outdirs[$i]}/ansible.log"
+                "${outdirs[$i]}/inventory-cache" "${repo}/build/${names[$i]}/ansible_collections/viam/cloud/tests/output")
+    done
     scan_rc=0
-    "${venv_python}" "${repo}/tests/secrets/scan.py" --secrets "${work}/secrets.jsonl" \
-        --report "${artifacts}/report.json" --allow-tasks "${repo}/tests/secrets/allowed-tasks.txt" \
-        "${artifacts}/ansible-test.out" "${artifacts}/results.jsonl" "${artifacts}/ansible.log" \
-        "${artifacts}/inventory-cache" "${repo}/build/${leg}/ansible_collections/viam/cloud/tests/output" \
+    "${venv_python}" "${repo}/tests/secrets/scan.py" "${scan_args[@]}" \
+        --report "${out}/report.json" --allow-tasks "${repo}/tests/secrets/allowed-tasks.txt" "${paths[@]}" \
         || scan_rc=$?
     if [ "${scan_rc}" -ne 0 ]; then
-        echo ">>> [${leg}] secrets scan FAILED (rc ${scan_rc}); masked report: ${artifacts}/report.json" >&2
-        [ "${rc}" -ne 0 ] || rc="${scan_rc}"
+        echo ">>> [${leg}] secrets scan FAILED (rc ${scan_rc}); masked report: ${out}/report.json" >&2
+        rc=1
     fi
+fi
+if [ "${failed}" -ne 0 ]; then
+    echo ">>> [${leg}] integration FAILED: ${failed} of ${n} shard(s) failed (see above)" >&2
 fi
 exit "${rc}"

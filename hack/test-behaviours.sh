@@ -15,6 +15,8 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="${repo}/build/test-behaviours"
 mkdir -p "${out}"
 
+# The emulator runs on this venv's Python (also where the checkout has no .venv of its own).
+export VIAM_EMULATOR_PYTHON="${VIAM_EMULATOR_PYTHON:-$(cd "${venv}" && pwd)/bin/python}"
 if [ -n "${BEHAVIOURS:-}" ]; then
     read -r -a values <<<"${BEHAVIOURS}"
 else
@@ -41,6 +43,11 @@ declare -A key_targets=(
     [robot_config_json]="viam_robot_part viam_fleet role_machine"
     [part_config_cloud]="viam_robot_part viam_fleet role_machine inventory_viam"
 )
+
+if [ "${#values[@]}" -eq 0 ]; then
+    echo "make test-behaviours: no behaviour value to run (could the emulator list them?)" >&2
+    exit 1
+fi
 
 results=()
 failed=0

@@ -36,7 +36,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+import benchlib  # noqa: E402  pylint: disable=wrong-import-position
 from benchlib import row, stop_on_signals, write_result  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTION = os.path.dirname(os.path.dirname(HERE))
@@ -60,34 +60,14 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-class Emulator:
+class Emulator(benchlib.Emulator):
+    """benchlib's emulator (tests/emulator/launcher.py) seeded with a fleet; calls() counts the call log."""
+
     def __init__(self, fleet, latency_ms, workdir, name):
-        self.call_log = os.path.join(workdir, name + "-calls.log")
-        self.stderr = open(os.path.join(workdir, name + "-emulator.log"), "w")  # pylint: disable=consider-using-with
-        started = time.monotonic()
-        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [EMULATOR, "--host", "127.0.0.1", "--port", "0", "--seed-fleet", fleet, "--latency-ms", str(latency_ms),
-             "--call-log", self.call_log],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, start_new_session=True,
-            env=dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable))
-        line = self.proc.stdout.readline()
-        if not line:
-            raise SystemExit("the emulator did not start; see %s" % self.stderr.name)
-        self.ready = json.loads(line)
-        log("emulator %s ready in %.1fs (fleet %s, latency %s ms)"
-            % (self.ready["app_url"], time.monotonic() - started, fleet, latency_ms))
+        super().__init__(workdir, name, latency_ms, fleet=fleet)
 
     def calls(self):
-        with open(self.call_log) as handle:
-            return sum(1 for line in handle if line.strip())
-
-    def stop(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.stderr.close()
+        return len(self.emulator.calls())
 
 
 def measure(cmd, env, emulator=None, stdout_path=None):

@@ -14,14 +14,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import selectors
-import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Awaitable, Callable
 
 import pytest
 
@@ -29,7 +24,9 @@ if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conformance_support import (  # noqa: E402  (conformance_support puts tests/emulator on sys.path)
-    EMULATOR_DIR, OUR_CLIENT_FILE, OUR_CLIENT_MISSING, connect_sdk, scoped_client, unique)
+    OUR_CLIENT_FILE, OUR_CLIENT_MISSING, connect_sdk, scoped_client, unique)
+
+import launcher  # noqa: E402  (tests/emulator/launcher.py, on sys.path through conformance_support)
 
 EMULATOR_START_TIMEOUT = 20.0
 CALL_TIMEOUT = 15.0
@@ -50,77 +47,18 @@ def loop():
 # --------------------------------------------------------------------------- emulator
 
 
-class Emulator:
-    """The running emulator: what it printed, and its stderr for error reports."""
-
-    def __init__(self, process: subprocess.Popen, info: Dict[str, Any], stderr_path: Path) -> None:
-        self.process = process
-        self.info = info
-        self.stderr_path = stderr_path
-        self.address: str = info["address"]
-        self.app_url: str = info["app_url"]
-        self.organization_id: str = info["organization_id"]
-        self.api_key_id: str = info["api_key_id"]
-        self.api_key: str = info["api_key"]
-
-    def stderr_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.stderr_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _start_emulator(tmp: Path) -> Emulator:
-    stderr_path = tmp / "emulator.stderr"
-    env = dict(os.environ)
-    # The wrapper defaults to <repo>/.venv, which a build copy (make conformance) does not have.
-    env.setdefault("VIAM_EMULATOR_PYTHON", sys.executable)
-    command = [str(EMULATOR_DIR / "viam-app-emulator"), "--host", "127.0.0.1", "--port", "0",
-               "--call-log", str(tmp / "calls.jsonl")]
-    with open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env)
-    line = b""
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + EMULATOR_START_TIMEOUT
-    try:
-        while not line.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not selector.select(remaining):
-                raise RuntimeError("emulator printed no JSON line within %.0f s" % EMULATOR_START_TIMEOUT)
-            chunk = os.read(process.stdout.fileno(), 4096)
-            if not chunk:
-                raise RuntimeError("emulator exited with %s before it was ready" % process.wait(5))
-            line += chunk
-        info = json.loads(line.decode("utf-8"))
-    except Exception as err:
-        _stop(process)
-        raise RuntimeError("%s; stderr:\n%s" % (err, stderr_path.read_text(errors="replace"))) from err
-    finally:
-        selector.close()
-    return Emulator(process, info, stderr_path)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-    if process.stdout is not None:
-        process.stdout.close()
-
-
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
-    running = _start_emulator(tmp_path_factory.mktemp("emulator"))
+    """One emulator for the session (tests/emulator/launcher.py), with a call log; stopped at the end."""
+    try:
+        running = launcher.start(workdir=tmp_path_factory.mktemp("emulator"), call_log=True,
+                                 timeout=EMULATOR_START_TIMEOUT)
+    except launcher.EmulatorError as err:
+        raise RuntimeError(str(err)) from err
     try:
         yield running
     finally:
-        _stop(running.process)
+        running.stop()
 
 
 # --------------------------------------------------------------------------- running coroutines

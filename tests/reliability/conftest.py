@@ -4,7 +4,7 @@
 """Shared fixtures of tests/reliability: emulators with injected faults, real ansible-playbook runs.
 
 - ``emulator_factory(*options)`` starts tests/emulator/viam-app-emulator --port 0 with the
-  given options (and a call log) in its own process group, and stops it at teardown.
+  given options (and a call log) through tests/emulator/launcher.py, and stops it at teardown.
 - ``run_playbook(path_or_text, emulator, ...)`` runs ansible-playbook against it and returns a
   PlayRun: every task result as recorded by callback_plugins/reliability_events.py.
 - ``fleet_state(client, org)`` counts what exists, through the API, by name.
@@ -18,11 +18,9 @@ import collections
 import json
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
@@ -31,6 +29,10 @@ import pytest
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 EMULATOR = ROOT / "tests" / "emulator" / "viam-app-emulator"
+if str(EMULATOR.parent) not in sys.path:
+    sys.path.insert(0, str(EMULATOR.parent))
+# tests/emulator/launcher.py starts and stops every emulator
+import launcher  # noqa: E402  pylint: disable=wrong-import-position
 PLAYBOOKS = HERE / "playbooks"
 CALLBACKS = HERE / "callback_plugins"
 START_TIMEOUT = 60.0
@@ -41,33 +43,8 @@ SUITE_EMULATOR_ARGS = shlex.split(os.environ.get("EMULATOR_ARGS", ""))
 PLAY_TIMEOUT = 240.0
 
 
-class Emulator:
-    """A running emulator: its ready line, its call log, and helpers to reach it."""
-
-    def __init__(self, process: subprocess.Popen, info: Dict[str, Any], call_log: Path, stderr: Path) -> None:
-        self.process = process
-        self.info = info
-        self.call_log = call_log
-        self.stderr = stderr
-        self.app_url: str = info["app_url"]
-        self.api_key_id: str = info["api_key_id"]
-        self.api_key: str = info["api_key"]
-        self.organization_id: str = info["organization_id"]
-        self.tls_cert: Optional[str] = info.get("tls_cert")
-
-    def env(self, **override: str) -> Dict[str, str]:
-        """The VIAM_* variables of the bootstrap (owner) key, plus ``override``."""
-        values = dict(VIAM_APP_URL=self.app_url, VIAM_API_KEY_ID=self.api_key_id, VIAM_API_KEY=self.api_key,
-                      VIAM_ORG_ID=self.organization_id)
-        values.update(override)
-        return values
-
-    def calls(self) -> List[Dict[str, Any]]:
-        """Every call so far, one dict per call-log line (method, code, identity, injected...)."""
-        if not self.call_log.exists():
-            return []
-        with self.call_log.open(encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+class Emulator(launcher.Emulator):
+    """A running emulator (tests/emulator/launcher.py): its ready line, its call log, and helpers to reach it."""
 
     def client(self, api_key_id: Optional[str] = None, api_key: Optional[str] = None, **options: Any):
         """The collection's own ViamClient, as the owner key unless another key is given."""
@@ -79,41 +56,16 @@ class Emulator:
         return ViamClient(app_url=self.app_url, api_key_id=api_key_id or self.api_key_id,
                           api_key=api_key or self.api_key, **options)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.process.wait(timeout=10)
-
 
 def start_emulator(workdir: Path, *options: str) -> Emulator:
-    """Start one emulator (own process group), wait for its JSON line."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    call_log = workdir / "calls.jsonl"
-    stderr_path = workdir / "emulator.stderr"
-    env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen([str(EMULATOR), "--host", "127.0.0.1", "--port", "0", "--call-log", str(call_log)]
-                                   + SUITE_EMULATOR_ARGS + list(options), stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
-                                   env=env, start_new_session=True)
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_TIMEOUT
-    line = b""
-    while not line.endswith(b"\n"):
-        if time.monotonic() > deadline or process.poll() is not None:
-            emulator = Emulator(process, {"app_url": "", "api_key_id": "", "api_key": "", "organization_id": ""},
-                                call_log, stderr_path)
-            emulator.stop()
-            raise RuntimeError("the emulator did not start: %s" % stderr_path.read_text(errors="replace")[-2000:])
-        chunk = process.stdout.readline()
-        line += chunk
-    return Emulator(process, json.loads(line), call_log, stderr_path)
+    """Start one emulator (own process group, call log, SUITE_EMULATOR_ARGS then ``options``), wait for its JSON line."""
+    try:
+        emulator = launcher.start(*(SUITE_EMULATOR_ARGS + list(options)), workdir=workdir,
+                                  call_log=workdir / "calls.jsonl", timeout=START_TIMEOUT, cls=Emulator)
+    except launcher.EmulatorError as err:
+        raise RuntimeError("the emulator did not start: %s" % err) from err
+    emulator.call_log, emulator.stderr = Path(emulator.call_log), Path(emulator.stderr_path)
+    return emulator
 
 
 @pytest.fixture

@@ -97,14 +97,24 @@ SAME_PLAY = """
         robot: same-bot
         location: same-site
     # Every host reads the bare part at once, then all 20 send the same guarded config write: one lands, the
-    # other 19 are refused as stale and must find the part already as they want it.
+    # other 19 are refused as stale and must find the part already as they want it. One task per round (not a
+    # loop: the linear strategy waits for every host at the end of a task, not of a loop item).
     - name: same part
-      viam.cloud.viam_robot_part:
+      viam.cloud.viam_robot_part: &same_part
         name: same-bot-arm
         robot: same-bot
         location: same-site
-        config: {components: [{name: arm, api: "rdk:component:arm", model: fake, attributes: {speed: "{{ item }}"}}]}
-      loop: "{{ speeds }}"
+        config: {components: [{name: arm, api: "rdk:component:arm", model: fake, attributes: {speed: "{{ speeds[0] }}"}}]}
+    - name: same part, round 2
+      viam.cloud.viam_robot_part:
+        <<: *same_part
+        config: {components: [{name: arm, api: "rdk:component:arm", model: fake, attributes: {speed: "{{ speeds[1] }}"}}]}
+      when: speeds | length > 1
+    - name: same part, round 3
+      viam.cloud.viam_robot_part:
+        <<: *same_part
+        config: {components: [{name: arm, api: "rdk:component:arm", model: fake, attributes: {speed: "{{ speeds[2] }}"}}]}
+      when: speeds | length > 2
     - name: same fragment
       viam.cloud.viam_fragment:
         name: same-fragment
@@ -148,10 +158,10 @@ def test_twenty_hosts_converging_the_same_part_config_never_report_a_false_confl
     speeds = (3, 4, 5)  # three rounds of 20 concurrent guarded writes of one config
     run, emulator = _converge_the_same_names(emulator_factory, playbook_runner, tmp_path, speeds=speeds,
                                              latency_ms=latency_ms)
-    changed = dict((task, sum(1 for e in run.task(task) if e["changed"])) for task in SAME_TASKS)
-    changed["same part"] = sum(1 for e in run.item_events if e["task"] == "same part" and e["changed"])
-    # Each resource was made (and each config set) by exactly one host; the other 19 report it unchanged.
-    assert changed == dict((task, len(speeds) if task == "same part" else 1) for task in SAME_TASKS), changed
+    tasks = SAME_TASKS + ("same part, round 2", "same part, round 3")
+    changed = dict((task, sum(1 for e in run.task(task) if e["changed"])) for task in tasks)
+    # Each resource was made (and each round's config set) by exactly one host; the other 19 report it unchanged.
+    assert changed == dict((task, 1) for task in tasks), changed
     report("races_same_names", hosts=HOSTS, latency_ms=latency_ms, changed=changed,
            refused_updates=sum(1 for c in emulator.calls() if c["method"] == "UpdateRobotPart"
                                and c["code"] not in ("OK", None)))
