@@ -141,7 +141,7 @@ def _masked_value(value: t.Any) -> t.Any:
     if value in (None, "", [], {}):
         return value
     if isinstance(value, list):
-        return [SECRET_MASK for _ in value]
+        return [SECRET_MASK] * len(value)
     return SECRET_MASK
 
 

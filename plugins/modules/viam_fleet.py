@@ -606,8 +606,8 @@ class FleetModule(ViamModule):
             lambda: find_robot(self.client, location.id, machine.name, location.name),
             same_name=lambda: [r for r in self.client.list_robots(
                 location_id=location.id, resource="machines of location %r" % location.name).robots if r.name == machine.name],
-            delete=lambda copy: self.client.delete_robot(id=copy.id, resource="machine %r (id %s)" % (copy.name,
-                                                                                                     copy.id))), "id")
+            delete=lambda copy: self.client.delete_robot(
+                id=copy.id, resource="machine %r (id %s)" % (copy.name, copy.id))), "id")
         return machine.created_id
 
     def create_part(self, part):
