@@ -35,8 +35,8 @@ import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, check_config, configs_equal, desired_config, fragment_ids, normalize)
+from ansible_collections.viam.cloud.plugins.module_utils.validate import name_problem
 
-MAX_NAME_LENGTH = 256
 CREATE, UPDATE, DELETE, NONE = "create", "update", "delete", "none"
 PRESENT, ABSENT = "present", "absent"
 LOCATION_KEYS = frozenset(("name", "parent", "state"))
@@ -87,11 +87,13 @@ class Desired:
 
 
 def _name(value: t.Any, what: str, problems: t.List[str]) -> t.Optional[str]:
+    """The name, or None with a problem added: the rule every module applies (validate.name_problem)."""
     if not isinstance(value, str) or not value.strip():
         problems.append("%s must be a non-empty string, got %r" % (what, value))
         return None
-    if len(value) > MAX_NAME_LENGTH:
-        problems.append("%s is %d characters long; at most %d are allowed" % (what, len(value), MAX_NAME_LENGTH))
+    problem = name_problem(what, value)
+    if problem:
+        problems.append(problem)
         return None
     return value
 

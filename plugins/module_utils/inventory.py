@@ -29,6 +29,9 @@ import fnmatch
 import re
 import typing as t
 
+from ansible_collections.viam.cloud.plugins.module_utils import validate
+from ansible_collections.viam.cloud.plugins.module_utils.services.parts import SECRET_FIELDS
+
 # OnlineState enum numbers (app.proto) -> the words in host vars.
 ONLINE_STATES = {0: "unspecified", 1: "online", 2: "offline", 3: "awaiting_setup"}
 
@@ -41,8 +44,6 @@ NAME_SOURCES = {
     "name": "part_name",
     "public_ip_address": "public_ip_address",
 }
-HOSTNAME_CHOICES = ("fqdn", "local_fqdn", "dns_name", "id", "name")
-ANSIBLE_HOST_CHOICES = ("public_ip_address", "fqdn", "local_fqdn", "dns_name", "id", "name")
 
 # Every record has these keys (in this order: also the column order of the cache).
 RECORD_FIELDS = (
@@ -52,11 +53,11 @@ RECORD_FIELDS = (
 )
 # Present only when asked for (metadata: true, include_secrets: true).
 METADATA_FIELDS = ("organization_metadata", "location_metadata", "machine_metadata", "part_metadata")
-SECRET_FIELDS = ("secret", "secrets")
 OPTIONAL_FIELDS = METADATA_FIELDS + SECRET_FIELDS
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9]{10}$")
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# The plugin matches fragment IDs with it: the collection's one UUID pattern.
+UUID_RE = validate.UUID_RE
 
 _FALLBACK_GROUP_RE = re.compile(r"^[\d\W]|[^\w]")
 

@@ -23,6 +23,7 @@ __metaclass__ = type
 import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import dict_to_struct, struct_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff
 from ansible_collections.viam.cloud.plugins.module_utils.validate import json_problem
 
 METADATA_ARGUMENT_SPEC = dict(
@@ -122,9 +123,5 @@ def sync_metadata(module, result: dict, resource_type: str, key: str) -> dict:
         write_metadata(module.client, resource_type, resource_id, desired, name)
     resource["metadata"] = desired
     result["changed"] = result["changed"] or changed
-    diff = result.get("diff")
-    if diff is not None:
-        if diff.get("before"):
-            diff["before"]["metadata"] = current
-        diff["after"]["metadata"] = desired
+    add_to_diff(result, "metadata", current, desired)
     return result

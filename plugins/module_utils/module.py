@@ -24,7 +24,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import random
 import time
 import typing as t
 
@@ -35,23 +34,17 @@ from ansible_collections.viam.cloud.plugins.module_utils.common import (
     fail_from_error,
     viam_argument_spec,
 )
-from ansible_collections.viam.cloud.plugins.module_utils.convert import strip_secrets
+from ansible_collections.viam.cloud.plugins.module_utils.diff import build_diff
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    UNCONFIRMED_ABSENT_CODES,
-    AmbiguousName,
-    NotFound,
-)
-from ansible_collections.viam.cloud.plugins.module_utils.validate import text_problem, uuid_problem
+from ansible_collections.viam.cloud.plugins.module_utils.services import base
+from ansible_collections.viam.cloud.plugins.module_utils.services.api_keys import ApiKeyService
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import AmbiguousName, CreateRaced, NotFound
+from ansible_collections.viam.cloud.plugins.module_utils.services.fragments import FragmentService
+from ansible_collections.viam.cloud.plugins.module_utils.services.locations import LocationService
+from ansible_collections.viam.cloud.plugins.module_utils.services.machines import MachineService
+from ansible_collections.viam.cloud.plugins.module_utils.services.parts import PartService
+from ansible_collections.viam.cloud.plugins.module_utils.validate import name_problem, uuid_problem
 
-# Names are free text in Viam; these bounds catch mistakes (an empty name, a
-# pasted config) before any call is made.
-MAX_NAME_LENGTH = 256
-
-# How often (at most) create_or_find sends a creating call whose earlier answer
-# was lost and whose resource the look-up by name did not find (so it was not
-# applied); the client's own ``retries`` when lower.
-CREATE_TRIES = 10
 # How often run() reads and decides again after losing a race for a name.
 EXECUTE_TRIES = 4
 # How often a settle_duplicates module reads again while racing copies of a name are being removed
@@ -62,53 +55,15 @@ NOT_VISIBLE_HINT = ("If it exists, the API key may lack permission to see it "
                     "(a key scoped to a location or a machine sees only that)")
 
 
-# Codes a create may be refused with when the name is taken: ALREADY_EXISTS is the convention, but the
-# app answers many domain errors otherwise (docs/api-assumptions.md §7). Such a refusal is a lost
-# race only when the name is found afterwards; otherwise the error stands.
-NAME_TAKEN_CODES = ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "UNKNOWN")
+class Services:
+    """The resource services of one module run, made when first used: module -> service -> client."""
 
-
-# Codes an update guarded by last_known_update may be refused with when the resource changed since it
-# was read (docs/api-assumptions.md §7, update_conflict_code). A refusal is a conflict only when a
-# fresh read shows the resource changed; otherwise the error is the server's own.
-CONFLICT_CODES = ("FAILED_PRECONDITION", "ABORTED", "INVALID_ARGUMENT", "UNKNOWN")
-
-
-def micros(stamp: t.Any) -> int:
-    """A Timestamp at the precision the API compares last_known_update with."""
-    return stamp.seconds * 1000000 + stamp.nanos // 1000
-
-
-def _age(item: t.Any) -> t.Tuple[int, int, str]:
-    """Sort key of racing copies: created_on, then ID (so every run picks the same oldest)."""
-    stamp = getattr(item, "created_on", None)
-    return (getattr(stamp, "seconds", 0), getattr(stamp, "nanos", 0), item.id)
-
-
-def delete_copy(delete: t.Callable[[t.Any], None], copy: t.Any,
-                same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]] = None) -> None:
-    """Delete a racing copy; one that is already gone (another run deleted it) is fine.
-
-    "Gone" is NOT_FOUND, or any code the app may use for an unknown ID (docs/api-assumptions.md §7,
-    unknown_id_code) or a delete whose answer was lost, when ``same_name()`` no longer lists the copy.
-    """
-    try:
-        delete(copy)
-    except ViamError as err:
-        if err.not_found:
-            return
-        if same_name is not None and (err.maybe_applied or err.code in UNCONFIRMED_ABSENT_CODES):
-            if not any(c.id == copy.id for c in same_name()):
-                return
-        raise
-
-
-class CreateRaced(Exception):
-    """Another run made the same name first: run() reads the state again and decides anew."""
-
-    def __init__(self, error: ViamError) -> None:
-        super().__init__(str(error))
-        self.error = error
+    def __init__(self, client: t.Any, organization_id: t.Callable[[], str]) -> None:
+        self.locations = LocationService(client, organization_id)
+        self.machines = MachineService(client, organization_id)
+        self.parts = PartService(client, organization_id)
+        self.fragments = FragmentService(client, organization_id)
+        self.api_keys = ApiKeyService(client, organization_id)
 
 
 def _surrogate_options() -> t.List[str]:
@@ -218,113 +173,42 @@ class ViamModule:
     def fail(self, msg: str, **extra: t.Any) -> t.NoReturn:
         raise ModuleFailure(msg, **extra)
 
+    @property
+    def services(self) -> Services:
+        """locations, machines, parts, fragments and api_keys, working in this task's organization."""
+        if getattr(self, "_services", None) is None:
+            self._services = Services(self.client, lambda: self.organization_id)
+        return self._services
+
     def validate_name(self, option: str, value: t.Optional[str], required: bool = True) -> t.Optional[str]:
         """A name option, stripped of nothing: empty, blank, oversize, multi-line or invisible names,
-        and lists turned into text, fail before any call."""
+        and lists turned into text, fail before any call (validate.name_problem)."""
         if value is None:
             if required:
                 self.fail("%s is required" % option)
             return None
-        problem = text_problem(option, value)
+        problem = name_problem(option, value)
         if problem:
             self.fail(problem)
-        if not value.strip():
-            self.fail("%s must not be empty" % option)
-        if len(value) > MAX_NAME_LENGTH:
-            self.fail("%s is %d characters long; at most %d are allowed" % (option, len(value), MAX_NAME_LENGTH))
         return value
 
     def create_or_find(self, create: t.Callable[[], t.Any], find_existing: t.Callable[[], t.Any],
                        same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]] = None,
                        delete: t.Optional[t.Callable[[t.Any], None]] = None) -> t.Any:
-        """create(); if it was refused or its answer lost, what it made (or a rival made) may exist: look first.
-
-        The client never sends a creating call twice, so a lost answer leaves the
-        module to decide; looking the resource up by name is what keeps a flaky
-        network from turning into a duplicate or a false failure:
-        - found: the create was applied, return what it made. For names the API
-          lets repeat, give ``same_name`` (every resource now carrying the name) and
-          ``delete``: a lost answer may have left copies beside a rival's, and all but
-          the oldest are deleted, the rule keep_oldest() applies (so exactly one stays);
-        - not found after UNAVAILABLE: it was not applied, send it again (up to
-          the client's retries in all, with jittered backoff);
-        - not found after DEADLINE_EXCEEDED: the server may still be applying it,
-          so fail with the timeout (the message says to check before retrying);
-        - refused (ALREADY_EXISTS, or a code the API may use for a taken name:
-          docs/api-assumptions.md §7): when the name now exists, another run made it
-          since we looked: CreateRaced, and run() reads again, so the loser of a
-          race re-reads instead of failing.
-        """
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return create()
-            except ViamError as err:
-                if err.code == "ALREADY_EXISTS":
-                    raise CreateRaced(err)
-                if not err.maybe_applied:
-                    if err.code in NAME_TAKEN_CODES and self._name_exists(find_existing, same_name):
-                        raise CreateRaced(err)
-                    raise
-                if same_name is not None and delete is not None:
-                    copies = list(same_name())
-                    if copies:
-                        return self.settle_copies(copies, delete, same_name)
-                else:
-                    found = find_existing()
-                    if found is not None:
-                        return found
-                tries = min(CREATE_TRIES, getattr(getattr(self, "client", None), "retries", 1))
-                if err.code != "UNAVAILABLE" or attempt >= tries:
-                    raise
-                time.sleep(random.uniform(0, min(2.0, 0.25 * 2 ** attempt)))
-
-    @staticmethod
-    def _name_exists(find_existing: t.Callable[[], t.Any],
-                     same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]]) -> bool:
-        if same_name is not None:
-            return bool(list(same_name()))
-        try:
-            return find_existing() is not None
-        except AmbiguousName:
-            return True
+        """services.base.create_or_find with the client's retries (for resources without a service)."""
+        return base.create_or_find(create, find_existing, same_name, delete,
+                                   retries=getattr(getattr(self, "client", None), "retries", 1))
 
     @staticmethod
     def settle_copies(copies: t.Sequence[t.Any], delete: t.Callable[[t.Any], None],
                       same_name: t.Optional[t.Callable[[], t.Sequence[t.Any]]] = None) -> t.Any:
-        """The oldest of ``copies`` (same name, made by racing runs); the others are deleted.
-
-        Every racing run keeps the oldest (keep_oldest), so deleting a younger copy here
-        never removes one another run keeps; a copy already gone (its maker deleted it) is fine.
-        """
-        oldest = min(copies, key=_age)
-        for copy in copies:
-            if copy.id != oldest.id:
-                delete_copy(delete, copy, same_name)
-        return oldest
+        """services.base.settle_copies: the oldest of ``copies``; the others are deleted."""
+        return base.settle_copies(copies, delete, same_name)
 
     def keep_oldest(self, made: t.Any, same_name: t.Callable[[], t.Sequence[t.Any]],
                     delete: t.Callable[[t.Any], None]) -> t.Any:
-        """For names the API lets repeat (locations, API keys, maybe machines and fragments: docs/api-assumptions.md
-        §7): settle a race after this run created ``made``.
-
-        ``same_name()`` lists what now carries the name. Racing runs that each
-        created the name all see the same set, and all keep the oldest (by
-        created_on, then ID); every other run deletes its own copy and raises
-        CreateRaced, so run() reads again and reports the kept one, unchanged.
-        Returns ``made`` when it is the one kept.
-        """
-        copies = list(same_name())
-        if not any(c.id != made.id for c in copies):
-            return made
-        if not any(c.id == made.id for c in copies):
-            copies.append(made)
-        if min(copies, key=_age).id == made.id:
-            return made
-        delete_copy(delete, made, same_name)
-        raise CreateRaced(ViamError(code="ALREADY_EXISTS", summary="another run created %r at the same time"
-                                    % getattr(made, "name", made.id)))
+        """services.base.keep_oldest: settle a race after this run created ``made``."""
+        return base.keep_oldest(made, same_name, delete)
 
     def _execute_settled(self) -> t.Dict[str, t.Any]:
         """execute(), read and decided again after a lost race (CreateRaced) or, for settle_duplicates
@@ -360,9 +244,17 @@ class ViamModule:
         self.module.exit_json(**result)
 
     def result(self, changed: bool, before: t.Optional[dict] = None, after: t.Optional[dict] = None,
-               **returned: t.Any) -> t.Dict[str, t.Any]:
-        """changed, the diff (secrets removed, only when --diff asks for it) and the returned values."""
+               diff: t.Optional[dict] = None, **returned: t.Any) -> t.Dict[str, t.Any]:
+        """changed, the diff (only when --diff asks for it) and the returned values.
+
+        The diff is before/after with secrets removed, or ``diff`` as given (a file's diff, which
+        is already what Ansible shows). The only place a result's diff is built (diff.add_to_diff
+        adds a field managed after the resource itself: sharing, metadata).
+        """
         result: t.Dict[str, t.Any] = dict(changed=changed, **returned)
         if self.module._diff:
-            result["diff"] = dict(before=strip_secrets(before or {}), after=strip_secrets(after or {}))
+            if diff is not None:
+                result["diff"] = diff
+            else:
+                result["diff"] = build_diff(before, after)
         return result

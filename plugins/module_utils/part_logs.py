@@ -164,9 +164,6 @@ def json_lines(entries: t.Iterable[t.Dict[str, t.Any]]) -> str:
     return "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in entries)
 
 
-_END = object()
-
-
 def tail(messages: t.Iterator[t.Any], seconds: float, clock: t.Callable[[], float] = time.monotonic) -> t.List[t.Any]:
     """The messages a stream sends within ``seconds``.
 

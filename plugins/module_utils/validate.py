@@ -6,6 +6,8 @@
     problem = text_problem("name", value)        # None, or a sentence saying what is wrong
     problem = json_problem("config", config)     # size, nesting depth, NaN/Infinity
     problem = uuid_problem("organization_id", value, "an organization ID")
+    problem = name_problem("name", value)        # the one rule for resource names (modules and viam_fleet)
+    is_uuid(value)                               # the one UUID pattern (UUID_RE)
 
 Every function returns None for a good value and a message for a bad one, so that
 callers decide how to fail (ViamModule.fail, fail_json, an exception).
@@ -31,7 +33,10 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 # (counted with objects and lists alike). 32 leaves room for the message around it.
 MAX_JSON_DEPTH = 32
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Names are free text in Viam; this bound catches mistakes (a pasted config) before any call is made.
+MAX_NAME_LENGTH = 256
+# Organization, machine, part, fragment and API key IDs (location IDs are not UUIDs).
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Characters a person cannot see: format characters (zero-width space, joiners,
 # direction marks), separators and combining marks on their own.
 _INVISIBLE = ("Cf", "Zs", "Zl", "Zp", "Mn", "Me")
@@ -122,7 +127,24 @@ def json_problem(option: str, value: t.Any, max_bytes: int = MAX_REQUEST_BYTES,
 
 def uuid_problem(option: str, value: t.Optional[str], kind: str) -> t.Optional[str]:
     """None for a UUID (or no value); else a message such as "organization_id 'x' is not an organization ID"."""
-    if not value or _UUID.match(value.strip()):
+    if not value or UUID_RE.match(value.strip()):
         return None
     return "%s %r is not %s (%s are UUIDs such as 6f0e5c1a-8d4b-4c1e-9f3a-2b7d9e4a1c55)" % (
         option, value, kind, kind.split(" ", 1)[-1] + "s")
+
+
+def is_uuid(value: t.Optional[str]) -> bool:
+    return bool(UUID_RE.match(value or ""))
+
+
+def name_problem(option: str, value: t.Any) -> t.Optional[str]:
+    """What is wrong with a resource name, or None: the checks of text_problem, then empty or blank,
+    then longer than MAX_NAME_LENGTH. The one rule for names, in every module and in viam_fleet."""
+    problem = text_problem(option, value)
+    if problem:
+        return problem
+    if value is None or not value.strip():
+        return "%s must not be empty" % option
+    if len(value) > MAX_NAME_LENGTH:
+        return "%s is %d characters long; at most %d are allowed" % (option, len(value), MAX_NAME_LENGTH)
+    return None

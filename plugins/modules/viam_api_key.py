@@ -210,15 +210,11 @@ replaced_id:
 
 from ansible_collections.viam.cloud.plugins.module_utils.authorizations import (
     build, describe, describe_all, difference, key_set, sort_authorizations, spec_key)
-from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import RoleResources, is_uuid, pick_one
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule, delete_copy
-
-
-def rotated_from(key_id):
-    """A stand-in for the key a rotation replaced: delete_copy needs only its ID."""
-    return type("RotatedKey", (), {"id": key_id})()
+from ansible_collections.viam.cloud.plugins.module_utils.identities import RoleResources
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.services import api_keys as views
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class ApiKeyModule(ViamModule):
@@ -258,7 +254,7 @@ class ApiKeyModule(ViamModule):
         if key_id:
             current = next((k for k in keys if k.id == key_id), None)
         else:
-            current = pick_one(keys, name, "API key", "in organization %r" % organization_id)
+            current = self.services.api_keys.find(name, keys)
         entry = next((e for e in entries if current is not None and e.api_key.id == current.id), None)
         if self.params["state"] == "absent":
             return self.absent(entry)
@@ -272,14 +268,13 @@ class ApiKeyModule(ViamModule):
     # ---------------------------------------------------------------- reading
 
     def list_keys(self):
-        return list(self.client.list_keys(org_id=self.organization_id,
-                                          resource="API keys of organization %r" % self.organization_id).api_keys)
+        return self.services.api_keys.list()
 
     def source_key(self, entries):
         """The listing of the key named by copy_from, by ID or by name; fails when there is none."""
         ref = self.validate_name("copy_from", self.params["copy_from"])
         keys = [entry.api_key for entry in entries]
-        source = pick_one(keys, ref, "API key", "in organization %r" % self.organization_id)
+        source = self.services.api_keys.find(ref, keys)
         if source is None:
             self.fail("copy_from: API key %r not found in organization %r" % (ref, self.organization_id))
         entry = next(e for e in entries if e.api_key.id == source.id)
@@ -301,21 +296,13 @@ class ApiKeyModule(ViamModule):
             desired.add(spec_key(spec, resource_id))
         return frozenset(desired)
 
-    def view(self, entry):
-        data = message_to_dict(entry.api_key)
-        data.pop("key", None)  # ListKeys never has it; it is added only when this task made a secret
-        data["authorizations"] = [self.without_identity(a) for a in
-                                  sort_authorizations(message_to_dict(a) for a in entry.authorizations)]
-        return data
-
     @staticmethod
-    def without_identity(auth):
-        auth.pop("identity_id", None)
-        auth.pop("identity_type", None)
-        return auth
+    def view(entry):
+        # ListKeys never has the secret; it is added only when this task made one (returned()).
+        return views.view(entry)
 
     def desired_view(self, desired):
-        return [self.without_identity(a) for a in sort_authorizations(
+        return [views.without_identity(a) for a in sort_authorizations(
             build(role, resource_type, resource_id, organization_id=self.organization_id)
             for resource_type, resource_id, role in desired)]
 
@@ -329,7 +316,7 @@ class ApiKeyModule(ViamModule):
 
     def fetch(self, key_id):
         """The key's listing after a write, or None if it is not (yet) listed."""
-        return next((e for e in self.list_keys() if e.api_key.id == key_id), None)
+        return self.services.api_keys.fetch(key_id)
 
     # ---------------------------------------------------------------- states
 
@@ -355,9 +342,7 @@ class ApiKeyModule(ViamModule):
         named = [entry.api_key for entry in self.list_keys() if entry.api_key.name == name]
         made = next((key for key in named if key.id == key_id), None)
         if made is not None:
-            # A fresh listing each time: a copy another run deleted must be seen gone (module.delete_copy).
-            self.keep_oldest(made, lambda: [entry.api_key for entry in self.list_keys() if entry.api_key.name == name],
-                             lambda key: self.client.delete_key(id=key.id, resource="API key %r (id %s)" % (name, key.id)))
+            self.services.api_keys.settle(made, named)
         return self.result(True, before={}, after=after, api_key=self.returned(key_id, secret, data))
 
     def create_once(self, name, desired, known_ids):
@@ -404,9 +389,7 @@ class ApiKeyModule(ViamModule):
         rotated = self.client.rotate_key(id=key_id, resource="API key %r" % name)
         new_id = rotated.id or key_id
         if new_id != key_id:
-            delete_copy(lambda key: self.client.delete_key(id=key.id, resource="API key %r (id %s, rotated to %s)"
-                                                           % (name, key.id, new_id)),
-                        rotated_from(key_id), lambda: [rotated_from(e.api_key.id) for e in self.list_keys()])
+            self.services.api_keys.delete_replaced(key_id, name, new_id)
             self.module.warn("the Viam app rotated API key %r by minting a new key: its ID is now %s (was %s), and "
                              "the old key was deleted; update whatever refers to the key by ID" % (name, new_id, key_id))
         return new_id, rotated.key

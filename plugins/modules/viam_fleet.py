@@ -346,12 +346,14 @@ from ansible_collections.viam.cloud.plugins.module_utils.convert import message_
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.fleet import (
     CREATE, DELETE, NONE, UPDATE, FleetInputError, FleetPlanner, parse_fleet)
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    find_location, find_part, find_robot, is_uuid, list_owned_fragments)
-# CreateRaced: a create that lost a race for its name; ViamModule.run() reads again and converges the rest.
-from ansible_collections.viam.cloud.plugins.module_utils.module import CONFLICT_CODES, CreateRaced, ViamModule, micros
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.parallel import run_parallel
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, configs_equal, fragment_ids, normalize, parse_config_json, without_device_section)
+from ansible_collections.viam.cloud.plugins.module_utils.services import parts as part_views
+# CreateRaced: a create that lost a race for its name; ViamModule.run() reads again and converges the rest.
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import CONFLICT_CODES, CreateRaced, micros
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 MAX_CONCURRENCY = 64
 PART_FIELDS = ("id", "name", "main_part", "fqdn", "local_fqdn")
@@ -365,12 +367,19 @@ class StageFailed(Exception):
 
 
 def part_dict(part):
-    """A RobotPart message as a dict, without secrets and the duplicate JSON config."""
-    data = message_to_dict(part)
-    for key in ("secret", "secrets", "robot_config_json"):
-        data.pop(key, None)
+    """A RobotPart message as a dict (parts.view: without secrets), its config normalized."""
+    data = part_views.view(part)
     data["robot_config"] = normalize(data.get("robot_config") or {})
     return data
+
+
+class _PartOwner:
+    """A planned machine as PartService.create sees a machine: its ID, name and location ID."""
+
+    def __init__(self, machine):
+        self.id = machine.id
+        self.name = machine.name
+        self.location = machine.location.id
 
 
 def part_summary(data, config=None, action=NONE):
@@ -429,8 +438,7 @@ class FleetModule(ViamModule):
 
     def read_and_plan(self, desired):
         org = self.organization_id
-        locations = self.client.list_locations(organization_id=org, resource="locations of organization %r" % org)
-        planner = FleetPlanner(desired, [message_to_dict(loc) for loc in locations.locations], org,
+        planner = FleetPlanner(desired, [message_to_dict(loc) for loc in self.services.locations.list()], org,
                                self.params["purge"])
         location_ids = planner.location_ids_to_list()
         planner.add_robots(self.list_robots(location_ids) if location_ids else [])
@@ -469,7 +477,7 @@ class FleetModule(ViamModule):
 
     def read_fragments(self, refs):
         """The organization's fragments (one call), plus fragments named by an ID the organization does not own."""
-        fragments = list_owned_fragments(self.client, self.organization_id)
+        fragments = self.services.fragments.list_owned()
         known = set(f.id for f in fragments)
         for ref in refs:
             if is_uuid(ref) and ref not in known:
@@ -500,41 +508,12 @@ class FleetModule(ViamModule):
         return results
 
     def run_parallel(self, tasks, record=True):
-        """([results], [(label, ViamError)]): every task unless one failed, then those already started."""
-        results = [None] * len(tasks)
-        failures = []
-        raced = []
-        stop = threading.Event()
+        """([results], [(label, ViamError)]): every task unless one failed, then those already started.
 
-        def run(index):
-            if stop.is_set():
-                return
-            label, work = tasks[index]
-            try:
-                results[index] = work()
-            except Exception as err:  # a bug too: report what was applied before it
-                if isinstance(err, CreateRaced):
-                    stop.set()
-                    raced.append(err)
-                    return
-                if not isinstance(err, ViamError):  # a bug: still say what was applied before it
-                    err = ViamError(summary="unexpected %s: %s" % (type(err).__name__, err))
-                stop.set()
-                with self._lock:
-                    failures.append((label, err))
-                return
-            if record:
-                with self._lock:
-                    self.applied.append(label)
-
-        if len(tasks) <= 1 or self.workers == 1:
-            for index in range(len(tasks)):
-                run(index)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=min(self.workers, len(tasks))) as pool:
-                list(pool.map(run, range(len(tasks))))
+        With ``record``, each write that succeeded is added to ``applied``; a lost race for a name
+        (CreateRaced) is raised when nothing failed, so that run() reads again and converges the rest."""
+        results, failures, raced = run_parallel(tasks, self.workers, on_success=self.applied.append if record else None,
+                                                stop_on=(CreateRaced,))
         if raced and not failures:
             raise raced[0]  # another run created a name first: read again, converge the rest
         return [r for r in results if r is not None] if not record else results, failures
@@ -557,9 +536,8 @@ class FleetModule(ViamModule):
     # ------------------------------------------------------------ writing
 
     def apply(self, plan):
-        org = self.organization_id
         for level in plan.location_levels():
-            self.stage("locations", [(self.location_label(plan, loc), lambda loc=loc: self.write_location(org, loc))
+            self.stage("locations", [(self.location_label(plan, loc), lambda loc=loc: self.write_location(loc))
                                      for loc in level])
         self.stage("delete machines", [("delete %s" % m.label, lambda m=m: self.client.delete_robot(
             id=m.id, resource=m.label)) for m in plan.machine_deletes()])
@@ -582,39 +560,23 @@ class FleetModule(ViamModule):
             return "create %s" % loc.label
         return "move %s under %s" % (loc.label, plan.parent_name(loc) or "the top level")
 
-    def write_location(self, org, loc):
+    def write_location(self, loc):
+        """The location's move (UpdateLocation), or its create without duplicates (LocationService.create)."""
         parent = loc.wanted_parent()
         if loc.action == UPDATE:
             return self.client.update_location(location_id=loc.id, parent_location_id=parent, resource=loc.label)
-        request = dict(organization_id=org, name=loc.name)
-        if parent:
-            request["parent_location_id"] = parent
-        location = self.create_or_find(
-            lambda: self.client.create_location(resource=loc.label, **request).location,
-            lambda: find_location(self.client, org, loc.name),
-            same_name=lambda: [x for x in self.client.list_locations(
-                organization_id=org, resource="locations of organization %r" % org).locations if x.name == loc.name],
-            delete=lambda copy: self.client.delete_location(location_id=copy.id,
-                                                            resource="location %r (id %s)" % (copy.name, copy.id)))
+        location = self.services.locations.create(loc.name, parent, resource=loc.label)
         loc.created_id = location.id
         return location
 
     def create_machine(self, machine):
-        location = machine.location
-        machine.created_id = getattr(self.create_or_find(
-            lambda: self.client.new_robot(name=machine.name, location=location.id, resource=machine.label),
-            lambda: find_robot(self.client, location.id, machine.name, location.name),
-            same_name=lambda: [r for r in self.client.list_robots(
-                location_id=location.id, resource="machines of location %r" % location.name).robots if r.name == machine.name],
-            delete=lambda copy: self.client.delete_robot(
-                id=copy.id, resource="machine %r (id %s)" % (copy.name, copy.id))), "id")
+        """NewRobot without duplicates (MachineService.create, as viam_robot creates)."""
+        machine.created_id = self.services.machines.create(machine.name, machine.location, resource=machine.label)
         return machine.created_id
 
     def create_part(self, part):
-        robot_id = part.machine.id
-        part.created_id = self.create_or_find(
-            lambda: self.client.new_robot_part(robot_id=robot_id, part_name=part.name, resource=part.label).part_id,
-            lambda: getattr(find_part(self.client, robot_id, part.name, part.machine.name), "id", None))
+        """NewRobotPart without duplicates (PartService.create, as viam_robot_part creates)."""
+        part.created_id = self.services.parts.create(_PartOwner(part.machine), part.name, part.label)
         return part.created_id
 
     def run_reads_after_create(self, plan):

@@ -183,22 +183,13 @@ changed_paths:
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.fragments import VISIBILITIES, fragment_view
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    absent_unless_listed,
-    find_owned_fragment,
-    is_uuid,
-    list_owned_fragments,
-    owned_fragments_named,
-)
-from ansible_collections.viam.cloud.plugins.module_utils.module import CONFLICT_CODES, ViamModule, micros
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, check_config, config_changes, configs_equal)
-
-
-def managed_view(data):
-    """The fields this module manages, for the diff."""
-    return dict(name=data.get("name", ""), visibility=data.get("visibility", ""), config=data.get("config") or {})
+from ansible_collections.viam.cloud.plugins.module_utils.services import fragments as views
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import CONFLICT_CODES, micros
+from ansible_collections.viam.cloud.plugins.module_utils.services.fragments import VISIBILITIES
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class FragmentModule(ViamModule):
@@ -225,7 +216,7 @@ class FragmentModule(ViamModule):
         if fragment_id:
             current = self.get_by_id(fragment_id)
         else:
-            current = find_owned_fragment(self.client, organization_id, name)
+            current = self.services.fragments.find(name)
         if self.params["state"] == "absent":
             return self.absent(current)
         if current is None and fragment_id:
@@ -247,12 +238,8 @@ class FragmentModule(ViamModule):
             self.fail(str(exc))
 
     def get_by_id(self, fragment_id):
-        try:
-            fragment = self.client.get_fragment(id=fragment_id, current_organization_id=self.organization_id,
-                                                resource="fragment id %r" % fragment_id).fragment
-        except ViamError as err:
-            absent_unless_listed(err, lambda: [f.id for f in list_owned_fragments(self.client, self.organization_id)],
-                                 fragment_id)
+        fragment = self.services.fragments.get_by_id(fragment_id, scoped=True)
+        if fragment is None:
             return None
         if fragment.organization_owner != self.organization_id:
             self.fail("fragment %r (id %s) belongs to organization %r (%s), not to %r: only its owner can manage it"
@@ -277,14 +264,14 @@ class FragmentModule(ViamModule):
     def absent(self, current):
         if current is None:
             return self.result(False, fragment={})
-        data = fragment_view(current)
+        data = views.view(current)
         if current.robot_part_count:
             self.module.warn("fragment %r (id %s) is still used by %d machine part(s); their configurations keep "
                              "naming a fragment that no longer exists"
                              % (current.name, current.id, current.robot_part_count))
         if not self.check_mode:
             self.client.delete_fragment(id=current.id, resource="fragment %r" % current.name)
-        return self.result(True, before=managed_view(data), after={}, fragment={})
+        return self.result(True, before=views.managed(data), after={}, fragment={})
 
     def create(self, name, config):
         visibility = self.params["visibility"] or ("public" if self.params["public"] else "private")
@@ -296,28 +283,13 @@ class FragmentModule(ViamModule):
             predicted = dict(after, id="", organization_owner=self.organization_id, public=visibility == "public",
                              robot_part_count=0, organization_count=0, only_used_by_owner=True)
             return self.result(True, before={}, after=after, fragment=predicted, **extra)
-        fragment = self.create_once(name, config, visibility)
-        fragment = self.keep_oldest(fragment, lambda: owned_fragments_named(self.client, self.organization_id, name),
-                                    self.delete_copy)
-        return self.result(True, before={}, after=after, fragment=fragment_view(fragment), **extra)
-
-    def create_once(self, name, config, visibility):
-        """CreateFragment; if its answer was lost, the fragment may exist: look again before failing."""
-        request = dict(organization_id=self.organization_id, name=name, visibility=VISIBILITIES[visibility])
-        if config:
-            request["config"] = config
-        return self.create_or_find(
-            lambda: self.client.create_fragment(resource="fragment %r" % name, **request).fragment,
-            lambda: find_owned_fragment(self.client, self.organization_id, name),
-            same_name=lambda: owned_fragments_named(self.client, self.organization_id, name), delete=self.delete_copy)
-
-    def delete_copy(self, copy):
-        """Delete a fragment a racing create made twice (see ViamModule.keep_oldest)."""
-        self.client.delete_fragment(id=copy.id, resource="fragment %r (id %s)" % (copy.name, copy.id))
+        fragment = self.services.fragments.create(name, config, visibility)
+        fragment = self.services.fragments.settle(fragment, name)
+        return self.result(True, before={}, after=after, fragment=views.view(fragment), **extra)
 
     def update(self, current, config):
-        data = fragment_view(current)
-        before = managed_view(data)
+        data = views.view(current)
+        before = views.managed(data)
         changes = {}
         name = self.params["name"]
         if name is not None and name != current.name:
@@ -339,10 +311,10 @@ class FragmentModule(ViamModule):
             predicted["public"] = predicted["visibility"] == "public"
             return self.result(True, before=before, after=after, fragment=predicted, **extra)
         updated = self.send_update(current, changes, after)
-        return self.result(True, before=before, after=after, fragment=fragment_view(updated), **extra)
+        return self.result(True, before=before, after=after, fragment=views.view(updated), **extra)
 
     def check_name_free(self, name, current):
-        taken = [f for f in owned_fragments_named(self.client, self.organization_id, name) if f.id != current.id]
+        taken = [f for f in self.services.fragments.named(name) if f.id != current.id]
         if taken:
             self.fail("cannot rename fragment %r (id %s) to %r: organization %r already has a fragment with that "
                       "name (id %s)" % (current.name, current.id, name, self.organization_id, taken[0].id))
@@ -364,14 +336,14 @@ class FragmentModule(ViamModule):
             if err.code not in CONFLICT_CODES and not err.maybe_applied:
                 raise
             fresh = self.get_by_id(current.id)
-            if fresh is not None and self.matches(fragment_view(fresh), after):
+            if fresh is not None and self.matches(views.view(fresh), after):
                 return fresh  # an earlier attempt of this very update, or a rival's identical one, went through
             # The conflict code is not documented (docs/api-assumptions.md §7, update_conflict_code): a refusal
             # is a conflict when the fragment changed since it was read, else the error is the server's own.
             if err.code not in CONFLICT_CODES or fresh is None or micros(fresh.last_updated) == micros(
                     current.last_updated):
                 raise
-            now = fragment_view(fresh) if fresh is not None else {}
+            now = views.view(fresh) if fresh is not None else {}
             self.fail("fragment %r (id %s) was changed by someone else after this task read it (read version "
                       "last updated %s, revision %s; now last updated %s, revision %s). Nothing was written: re-run "
                       "the task to apply it on top of the new version" % (

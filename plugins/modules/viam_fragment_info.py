@@ -83,9 +83,8 @@ fragments:
       revision: "3"
 """
 
-from ansible_collections.viam.cloud.plugins.module_utils.fragments import fragment_view
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import list_owned_fragments
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.services import fragments as views
 
 
 class FragmentInfoModule(ViamModule):
@@ -96,7 +95,7 @@ class FragmentInfoModule(ViamModule):
     )
 
     def execute(self):
-        fragments = [fragment_view(f) for f in list_owned_fragments(self.client, self.organization_id)]
+        fragments = [views.view(f) for f in self.services.fragments.list_owned()]
         if self.params["id"] is not None:
             fragments = [f for f in fragments if f["id"] == self.params["id"]]
         if self.params["name"] is not None:

@@ -168,16 +168,11 @@ location:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import find_location, pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
-
-
-def managed_view(location):
-    """The fields this module manages, for the diff."""
-    return dict(name=location.get("name", ""), parent_location_id=location.get("parent_location_id", ""),
-                region=(location.get("config") or {}).get("region", ""))
+from ansible_collections.viam.cloud.plugins.module_utils.services import locations as views
 
 
 class LocationModule(ViamModule):
@@ -225,11 +220,7 @@ class LocationModule(ViamModule):
         desired = sorted(set(self.params["shared_with"]) - set([primary]))
         add = [org for org in desired if org not in current]
         remove = [org for org in current if org not in desired]
-        diff = result.get("diff")
-        if diff is not None:
-            if diff.get("before"):
-                diff["before"]["shared_with"] = current
-            diff["after"]["shared_with"] = desired
+        add_to_diff(result, "shared_with", current, desired)
         if not add and not remove:
             return
         result["changed"] = True
@@ -247,24 +238,20 @@ class LocationModule(ViamModule):
 
     def execute_location(self):
         name = self.validate_name("name", self.params["name"], required=False)
-        organization_id = self.organization_id
-        locations = list(self.client.list_locations(
-            organization_id=organization_id, resource="locations of organization %r" % organization_id).locations)
+        self.locations = self.services.locations
+        locations = self.locations.list()
         if self.params["id"]:
             current = next((loc for loc in locations if loc.id == self.params["id"]), None)
             label = "location id %r" % self.params["id"]
         else:
-            current = pick_one(locations, name, "location", "in organization %r" % organization_id)
+            current = self.locations.find(name, locations)
             label = "location %r" % name
         if self.params["state"] == "absent":
             return self.absent(current, locations)
         return self.present(current, locations, label)
 
     def returned(self, location):
-        result = message_to_dict(location)
-        if not self.params["return_secret"]:
-            result.pop("auth", None)
-        return result
+        return views.view(location, self.params["return_secret"])
 
     def absent(self, current, locations):
         if current is None:
@@ -280,7 +267,7 @@ class LocationModule(ViamModule):
                 current.name, current.id, len(names) or current.robot_count, ", ".join(names)))
         if not self.check_mode:
             self.client.delete_location(location_id=current.id, resource="location %r" % current.name)
-        return self.result(True, before=managed_view(message_to_dict(current)), after={}, location={})
+        return self.result(True, before=views.managed(message_to_dict(current)), after={}, location={})
 
     def desired_parent_id(self, current, locations):
         parent = self.params["parent"]
@@ -288,7 +275,7 @@ class LocationModule(ViamModule):
             return None
         if parent == "":
             return ""
-        location = pick_one(locations, parent, "location", "in organization %r" % self.organization_id)
+        location = self.locations.find(parent, locations)
         if location is None:
             self.fail("parent location %r not found in organization %r" % (parent, self.organization_id))
         if current is not None and location.id == current.id:
@@ -303,7 +290,7 @@ class LocationModule(ViamModule):
         region = self.params["region"]
         if current is None:
             return self.create(parent_id, region)
-        before = managed_view(message_to_dict(current))
+        before = views.managed(message_to_dict(current))
         changes = {}
         if self.params["name"] is not None and self.params["name"] != current.name:
             changes["name"] = self.params["name"]
@@ -315,10 +302,9 @@ class LocationModule(ViamModule):
         if not changes:
             return self.result(False, before=before, after=after, location=self.returned(current))
         if self.check_mode:
-            predicted = message_to_dict(current)
+            predicted = views.view(current)
             predicted.update(name=after["name"], parent_location_id=after["parent_location_id"],
                              config=dict(predicted.get("config") or {}, region=after["region"]))
-            predicted.pop("auth", None)
             return self.result(True, before=before, after=after, location=predicted)
         updated = self.client.update_location(location_id=current.id, resource="location %r" % current.name,
                                               **changes).location
@@ -329,32 +315,12 @@ class LocationModule(ViamModule):
         after = dict(name=name, parent_location_id=parent_id or "", region=region or "")
         if self.check_mode:
             return self.result(True, before={}, after=after, location=dict(after, id=""))
-        location = self.create_once(name, parent_id)
-        location = self.keep_oldest(location, lambda: self.same_name(name), self.delete_copy)
+        location = self.locations.create(name, parent_id)
+        location = self.locations.settle(location, name)
         if region:
             location = self.client.update_location(location_id=location.id, region=region,
                                                    resource="location %r" % name).location
         return self.result(True, before={}, after=after, location=self.returned(location))
-
-    def same_name(self, name):
-        """The organization's locations named ``name`` (several only after racing creates)."""
-        return [loc for loc in self.client.list_locations(
-            organization_id=self.organization_id, resource="locations of organization %r" % self.organization_id
-        ).locations if loc.name == name]
-
-    def create_once(self, name, parent_id):
-        """CreateLocation; if its answer was lost, the location may exist: look again before failing."""
-        request = dict(organization_id=self.organization_id, name=name)
-        if parent_id:
-            request["parent_location_id"] = parent_id
-        return self.create_or_find(
-            lambda: self.client.create_location(resource="location %r" % name, **request).location,
-            lambda: find_location(self.client, self.organization_id, name),
-            same_name=lambda: self.same_name(name), delete=self.delete_copy)
-
-    def delete_copy(self, copy):
-        """Delete a location a racing create made twice (see ViamModule.keep_oldest)."""
-        self.client.delete_location(location_id=copy.id, resource="location %r (id %s)" % (copy.name, copy.id))
 
 
 def main():

@@ -82,7 +82,7 @@ locations:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import pick_one
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import read_metadata
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 

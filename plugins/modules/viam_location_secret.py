@@ -189,7 +189,6 @@ deleted:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import require_location
 from ansible_collections.viam.cloud.plugins.module_utils.shared_secrets import SECRET_OPTIONS, SharedSecretsModule
 
 
@@ -201,7 +200,7 @@ class LocationSecretModule(SharedSecretsModule):
         ref = self.params["location"]
         if not ref.strip():
             self.fail("location must not be empty")
-        self.location = require_location(self.client, self.organization_id, ref)
+        self.location = self.services.locations.require(ref)
         self.label = "location %r (id %s)" % (self.location.name, self.location.id)
         return dict(id=self.location.id, name=self.location.name)
 

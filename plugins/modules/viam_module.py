@@ -230,14 +230,10 @@ import os
 import re
 
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import find_module, module_view
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.registry_modules import (
+    REGISTRY_VISIBILITIES, find_registry_module, registry_module_view)
 
-VISIBILITIES = {
-    "private": "VISIBILITY_PRIVATE",
-    "public": "VISIBILITY_PUBLIC",
-    "public_unlisted": "VISIBILITY_PUBLIC_UNLISTED",
-}
 TRIPLET_RE = re.compile(r"^[^:\s]+:[^:\s]+:[^:\s]+$")
 PLAIN_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -258,7 +254,7 @@ class ModuleModule(ViamModule):
             model=dict(type="str", required=True),
         )),
         entrypoint=dict(type="str"),
-        visibility=dict(type="str", choices=list(VISIBILITIES)),
+        visibility=dict(type="str", choices=list(REGISTRY_VISIBILITIES)),
         upload=dict(type="dict", options=dict(
             path=dict(type="path", required=True),
             version=dict(type="str", required=True),
@@ -271,15 +267,15 @@ class ModuleModule(ViamModule):
     def execute(self):
         name = self.validate_name("name", self.params["name"])
         self.validate()
-        current = find_module(self.client, self.organization_id, name)
+        current = find_registry_module(self.client, self.organization_id, name)
         if current is None and ":" in name:
             self.fail("module %r not found in organization %r; to create a module, give its plain name (without "
                       "the namespace)" % (name, self.organization_id))
         if current is None and not PLAIN_NAME_RE.match(name):
             self.fail("module name %r may contain only letters, digits, '-' and '_' (a new module's name must be "
                       "a plain name)" % name)
-        before = self.managed_view(module_view(current)) if current is not None else {}
-        data = module_view(current) if current is not None else self.new_view(name)
+        before = self.managed_view(registry_module_view(current)) if current is not None else {}
+        data = registry_module_view(current) if current is not None else self.new_view(name)
         changes = self.settings_changes(data)
         self.check_visibility(current, changes)
         data.update(changes)
@@ -300,7 +296,7 @@ class ModuleModule(ViamModule):
             self.update(current, changes)
         if uploading:
             self.upload(current.module_id, upload)
-        data = module_view(self.reread(current.module_id))
+        data = registry_module_view(self.reread(current.module_id))
         return self.result(True, before=before, after=self.managed_view(data), module=data, uploaded=uploading)
 
     # ---------------------------------------------------------------- checks, before any call
@@ -391,7 +387,7 @@ class ModuleModule(ViamModule):
         models = changes.get("models")
         if models is None:
             models = list(current.models)
-        visibility = VISIBILITIES[changes.get("visibility", module_view(current)["visibility"])]
+        visibility = REGISTRY_VISIBILITIES[changes.get("visibility", registry_module_view(current)["visibility"])]
         self.client.update_module(
             module_id=current.module_id, visibility=visibility,
             url=changes.get("url", current.url), description=changes.get("description", current.description),
@@ -408,7 +404,7 @@ class ModuleModule(ViamModule):
             # A lost answer, or a concurrent upload of the same file: done if the version is there now.
             if not (err.maybe_applied or err.code == "ALREADY_EXISTS"):
                 raise
-            if not self.has_file(module_view(self.reread(module_id)), upload["version"], upload["platform"]):
+            if not self.has_file(registry_module_view(self.reread(module_id)), upload["version"], upload["platform"]):
                 raise
             self.module.warn("%s was already uploaded when the upload finished (%s)" % (what, err.code or err))
 

@@ -93,11 +93,9 @@ modules:
       total_organization_usage: 0
 """
 
-from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    absent_unless_listed,
-    find_module, list_organization_modules, module_view)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.registry_modules import (
+    find_registry_module, get_registry_module, list_registry_modules, registry_module_view)
 
 
 class ModuleInfoModule(ViamModule):
@@ -112,20 +110,13 @@ class ModuleInfoModule(ViamModule):
         if module_id is not None:
             if ":" not in module_id.strip(":"):
                 self.fail("module_id %r must be '<namespace>:<name>' or '<organization id>:<name>'" % module_id)
-            try:
-                module = self.client.get_module(module_id=module_id, resource="module %r" % module_id).module
-            except ViamError as err:
-                # Absent when NOT_FOUND, or when another code for an unknown ID is confirmed by the listing
-                # (ListModules shows the organization's modules and the public ones): docs/api-assumptions.md §7.
-                absent_unless_listed(err, lambda: [m.module_id for m in self.client.list_modules(
-                    organization_id=self.organization_id, resource="registry modules").modules], module_id)
-                return self.result(False, modules=[])
-            return self.result(False, modules=[module_view(module)])
+            module = get_registry_module(self.client, self.organization_id, module_id)
+            return self.result(False, modules=[registry_module_view(module)] if module is not None else [])
         if self.params["name"] is not None:
-            module = find_module(self.client, self.organization_id, self.params["name"])
-            return self.result(False, modules=[module_view(module)] if module is not None else [])
-        return self.result(False, modules=[module_view(m) for m in
-                                           list_organization_modules(self.client, self.organization_id)])
+            module = find_registry_module(self.client, self.organization_id, self.params["name"])
+            return self.result(False, modules=[registry_module_view(module)] if module is not None else [])
+        return self.result(False, modules=[registry_module_view(m) for m in
+                                           list_registry_modules(self.client, self.organization_id)])
 
 
 def main():

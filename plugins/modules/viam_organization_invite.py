@@ -180,8 +180,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.authorizations import (
     build, conflicts, describe, describe_all, difference, key_set, sort_authorizations, spec_key)
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    RoleResources, find_invite, find_member, list_organization_robots, require_email)
+from ansible_collections.viam.cloud.plugins.module_utils.identities import RoleResources, find_invite, find_member, require_email
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 
 
@@ -297,7 +296,7 @@ class OrganizationInviteModule(ViamModule):
         unnamed = [a["resource_id"] for a in auths
                    if a.get("resource_type") == "robot" and ("robot", a.get("resource_id")) not in names]
         if unnamed:
-            robots = list_organization_robots(self.client, self.organization_id)
+            robots = self.services.machines.list_organization()
             for robot in robots:
                 names.setdefault(("robot", robot.id), robot.name)
 

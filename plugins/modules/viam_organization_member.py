@@ -109,9 +109,9 @@ msg:
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    find_invite, find_member, is_uuid, require_email)
+from ansible_collections.viam.cloud.plugins.module_utils.identities import find_invite, find_member, require_email
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class OrganizationMemberModule(ViamModule):

@@ -168,27 +168,12 @@ robot:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    find_robot, find_robot_in_organization, get_robot_by_id, is_uuid, pick_one, require_location)
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
-
-PART_SECRETS = ("secret", "secrets")
-
-
-def managed_view(robot):
-    """The fields this module manages, for the diff."""
-    return dict(name=robot.get("name", ""), location=robot.get("location", ""))
-
-
-def part_dict(part, return_secret):
-    result = message_to_dict(part)
-    result.pop("robot_config_json", None)
-    if not return_secret:
-        for key in PART_SECRETS:
-            result.pop(key, None)
-    return result
+from ansible_collections.viam.cloud.plugins.module_utils.services import machines as views
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class RobotModule(ViamModule):
@@ -214,35 +199,33 @@ class RobotModule(ViamModule):
         location_ref = self.params["location"]
         if location_ref is not None and not location_ref.strip():
             self.fail("location must not be empty")
+        self.machines = self.services.machines
         location = None
         if location_ref:
-            location = require_location(self.client, self.organization_id, location_ref)
+            location = self.services.locations.require(location_ref)
         if self.params["id"]:
-            current = get_robot_by_id(self.client, self.params["id"], self.organization_id)
+            current = self.machines.get_by_id(self.params["id"])
             label = "machine id %r" % self.params["id"]
         elif location is not None:
-            current = find_robot(self.client, location.id, name, location.name)
+            current = self.machines.find(location.id, name, location.name)
             label = "machine %r in location %r" % (name, location.name)
         else:
-            current = find_robot_in_organization(self.client, self.organization_id, name)
+            current = self.machines.find_in_organization(name)
             label = "machine %r" % name
         if self.params["state"] == "absent":
             return self.absent(current)
         return self.present(current, location, label)
 
-    def returned(self, robot, parts=None):
-        result = message_to_dict(robot)
-        if parts is None:
-            parts = self.client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts
-        result["parts"] = [part_dict(p, self.params["return_secret"]) for p in parts]
-        return result
+    def returned(self, robot):
+        parts = self.services.parts.list(robot.id, "parts of machine %r" % robot.name)
+        return views.view(robot, parts, self.params["return_secret"])
 
     def absent(self, current):
         if current is None:
             return self.result(False, before={}, after={}, robot={})
         if not self.check_mode:
             self.client.delete_robot(id=current.id, resource="machine %r" % current.name)
-        return self.result(True, before=managed_view(message_to_dict(current)), after={}, robot={})
+        return self.result(True, before=views.managed(message_to_dict(current)), after={}, robot={})
 
     def present(self, current, location, label):
         if current is None and self.params["id"]:
@@ -253,7 +236,7 @@ class RobotModule(ViamModule):
                 self.fail("machine %r not found in organization %r; to create it, give its location"
                           % (self.params["name"], self.organization_id))
             return self.create(location)
-        before = managed_view(message_to_dict(current))
+        before = views.managed(message_to_dict(current))
         changes = {}
         if self.params["name"] is not None and self.params["name"] != current.name:
             changes["name"] = self.params["name"]
@@ -274,9 +257,9 @@ class RobotModule(ViamModule):
 
     def check_free(self, name, location_id, location, current):
         """Machine names are unique within a location: say so before any write."""
-        robots = self.client.list_robots(location_id=location_id, resource="machines of location %r" % location_id)
+        robots = self.machines.list(location_id, resource="machines of location %r" % location_id)
         where = "in location %r" % (location.name if location is not None else location_id)
-        other = pick_one([r for r in robots.robots if r.id != current.id], name, "machine", where)
+        other = pick_one([r for r in robots if r.id != current.id], name, "machine", where)
         if other is not None:
             self.fail("a machine named %r already exists %s (id %s)" % (name, where, other.id))
 
@@ -285,26 +268,10 @@ class RobotModule(ViamModule):
         after = dict(name=name, location=location.id)
         if self.check_mode:
             return self.result(True, before={}, after=after, robot=dict(after, id="", parts=[]))
-        robot_id = self.create_once(name, location)
+        robot_id = self.machines.create(name, location)
         robot = self.client.get_robot(id=robot_id, resource="machine %r" % name).robot
-        robot = self.keep_oldest(robot, lambda: self.same_name(name, location.id), self.delete_copy)
+        robot = self.machines.settle(robot, name, location)
         return self.result(True, before={}, after=after, robot=self.returned(robot))
-
-    def same_name(self, name, location_id):
-        """The location's machines named ``name`` (several only where the app lets names repeat)."""
-        robots = self.client.list_robots(location_id=location_id, resource="machines of location %r" % location_id)
-        return [r for r in robots.robots if r.name == name]
-
-    def delete_copy(self, copy):
-        """Delete a machine a racing create made twice (see ViamModule.keep_oldest)."""
-        self.client.delete_robot(id=copy.id, resource="machine %r (id %s)" % (copy.name, copy.id))
-
-    def create_once(self, name, location):
-        """NewRobot; if its answer was lost, the machine may exist: look again before failing."""
-        return getattr(self.create_or_find(
-            lambda: self.client.new_robot(name=name, location=location.id, resource="machine %r" % name),
-            lambda: find_robot(self.client, location.id, name, location.name),
-            same_name=lambda: self.same_name(name, location.id), delete=self.delete_copy), "id")
 
 
 def main():

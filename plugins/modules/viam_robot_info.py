@@ -100,16 +100,9 @@ robots:
       created_on: "2026-11-25T15:13:20Z"
 """
 
-from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    get_robot_by_id,
-    list_organization_robots,
-    require_location,
-)
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import read_metadata
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
-
-PART_SECRETS = ("secret", "secrets")
+from ansible_collections.viam.cloud.plugins.module_utils.services import machines, parts
 
 
 class RobotInfoModule(ViamModule):
@@ -123,20 +116,19 @@ class RobotInfoModule(ViamModule):
     )
 
     def execute(self):
-        organization_id = self.organization_id
+        _organization = self.organization_id  # checked and resolved before any lookup
         location = None
         if self.params["location"] is not None:
             if not self.params["location"].strip():
                 self.fail("location must not be empty")
-            location = require_location(self.client, organization_id, self.params["location"])
+            location = self.services.locations.require(self.params["location"])
         if self.params["id"]:
-            robot = get_robot_by_id(self.client, self.params["id"], organization_id)
+            robot = self.services.machines.get_by_id(self.params["id"])
             robots = [robot] if robot is not None else []
         elif location is not None:
-            robots = list(self.client.list_robots(location_id=location.id,
-                                                  resource="machines of location %r" % location.name).robots)
+            robots = self.services.machines.list(location.id, resource="machines of location %r" % location.name)
         else:
-            robots = list_organization_robots(self.client, organization_id)
+            robots = self.services.machines.list_organization()
         if location is not None:
             robots = [r for r in robots if r.location == location.id]
         if self.params["name"] is not None:
@@ -144,18 +136,13 @@ class RobotInfoModule(ViamModule):
         return self.result(False, robots=[self.returned(r) for r in robots])
 
     def returned(self, robot):
-        result = message_to_dict(robot)
+        result = machines.view(robot)
         if self.params["metadata"]:
             result["metadata"] = read_metadata(self.client, "robot", robot.id, robot.name)
         if self.params["parts"]:
-            parts = self.client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts
             result["parts"] = []
-            for part in parts:
-                item = message_to_dict(part)
-                item.pop("robot_config_json", None)
-                if not self.params["return_secret"]:
-                    for key in PART_SECRETS:
-                        item.pop(key, None)
+            for part in self.services.parts.list(robot.id, "parts of machine %r" % robot.name):
+                item = parts.view(part, self.params["return_secret"])
                 if self.params["metadata"]:
                     item["metadata"] = read_metadata(self.client, "part", part.id, part.name)
                 result["parts"].append(item)

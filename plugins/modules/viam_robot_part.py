@@ -283,16 +283,16 @@ import json
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    find_part, find_part_in_location, get_part_by_id, is_uuid, part_name_taken, require_fragments, resolve_robot)
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
-from ansible_collections.viam.cloud.plugins.module_utils.module import CONFLICT_CODES, CreateRaced, ViamModule, micros
+from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     DEVICE_SECTION, ConfigError, check_config, config_changes, configs_equal, desired_config, normalize,
     parse_config_json, part_view, without_device_section)
-
-PART_SECRETS = ("secret", "secrets")
+from ansible_collections.viam.cloud.plugins.module_utils.services import parts as views
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import CONFLICT_CODES, CreateRaced, micros
+from ansible_collections.viam.cloud.plugins.module_utils.services.parts import PartNameTaken, name_taken_message
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class RobotPartModule(ViamModule):
@@ -371,15 +371,14 @@ class RobotPartModule(ViamModule):
         """(the part or None, its GetRobotPart response when already read)."""
         part_id = self.params["id"]
         if self.params["robot"]:
-            self.robot, _location = resolve_robot(self.client, self.organization_id, self.params["robot"],
-                                                  self.params["location"])
+            self.robot, _location = self.services.machines.resolve(self.params["robot"], self.params["location"])
             self.robot_label = "machine %r" % self.robot.name
         elif self.params["location"]:
             self.fail("location is only used to find the machine: give robot as well")
         elif not part_id:
             self.fail("robot is required to find a part by name (or give the part's id)")
         if part_id:
-            response = get_part_by_id(self.client, part_id, self.organization_id)
+            response = self.services.parts.get_by_id(part_id)
             if response is None:
                 return None, None
             part = response.part
@@ -389,13 +388,13 @@ class RobotPartModule(ViamModule):
             if self.robot_label is None:
                 self.robot_label = "machine id %r" % part.robot
             return part, response
-        part = find_part(self.client, self.robot.id, self.params["name"], self.robot.name)
+        part = self.services.parts.find(self.robot.id, self.params["name"], self.robot.name)
         return part, None
 
     def read_config(self, part, response):
         """The part's config and the response it came from (GetRobotPart, read now if not yet)."""
         if response is None:
-            response = self.client.get_robot_part(id=part.id, resource="part %r" % part.name)
+            response = self.services.parts.read(part.id, part.name)
         try:
             config = parse_config_json(response.config_json)
         except ConfigError as exc:
@@ -409,14 +408,10 @@ class RobotPartModule(ViamModule):
         refs = self.params["fragments"]
         if refs is None:
             return None
-        return [f.id for f in require_fragments(self.client, self.organization_id, refs)]
+        return [f.id for f in self.services.fragments.require_many(refs)]
 
     def returned(self, part, config):
-        result = message_to_dict(part)
-        result.pop("robot_config_json", None)
-        if not self.params["return_secret"]:
-            for key in PART_SECRETS:
-                result.pop(key, None)
+        result = views.view(part, self.params["return_secret"])
         result["config"] = normalize(config)
         return result
 
@@ -450,13 +445,12 @@ class RobotPartModule(ViamModule):
         return self.update(current, response, ids)
 
     def check_name_free(self, name, location_id, except_part="", creating_on=""):
-        other = part_name_taken(self.client, name, location_id, except_part)
+        other = self.services.parts.name_taken(name, location_id, except_part)
         if other is not None and creating_on and other.robot == creating_on:
             # Not there when we looked, there now: a racing run made it. Read again (ViamModule.run).
             raise CreateRaced(ViamError(code="ALREADY_EXISTS", rpc="NewRobotPart", resource="part %r" % name))
         if other is not None:
-            self.fail("a part named %r already exists in location %r (part id %s of machine id %s); part names are "
-                      "unique within a location" % (name, location_id, other.id, other.robot))
+            self.fail(name_taken_message(name, location_id, other))
 
     def update(self, current, response, ids):
         managed = self.config_option is not None or ids is not None
@@ -580,32 +574,15 @@ class RobotPartModule(ViamModule):
                            config_changes=changes)
 
     def read_config_by_id(self, part_id, name):
-        response = self.client.get_robot_part(id=part_id, resource="part %r" % name)
+        response = self.services.parts.read(part_id, name)
         return self.read_config(response.part, response)
 
     def create_once(self, name, robot):
-        """NewRobotPart; if its answer was lost, the part may exist: look again before failing.
-
-        A refusal is explained from the parts of the location (the name check before it may not
-        have been able to tell: docs/api-assumptions.md §7, part_by_name_and_location).
-        """
+        """NewRobotPart without duplicates (PartService.create); a name another machine of the location has fails."""
         try:
-            return self.create_or_find(
-                lambda: self.client.new_robot_part(robot_id=robot.id, part_name=name,
-                                                   resource="part %r of %s" % (name, self.robot_label)).part_id,
-                lambda: getattr(find_part(self.client, robot.id, name, robot.name), "id", None))
-        except (ViamError, CreateRaced) as refused:
-            err = refused.error if isinstance(refused, CreateRaced) else refused
-            if err.maybe_applied or err.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED", "UNAUTHENTICATED"):
-                raise
-            other = find_part_in_location(self.client, robot.location, name)
-            if other is None:
-                raise
-            if other.robot == robot.id:
-                raise CreateRaced(err)
-            self.fail("a part named %r already exists in location %r (part id %s of machine id %s); part names are "
-                      "unique within a location" % (name, robot.location, other.id, other.robot),
-                      viam_error=err.to_dict())
+            return self.services.parts.create(robot, name, "part %r of %s" % (name, self.robot_label))
+        except PartNameTaken as taken:
+            self.fail(taken.summary, viam_error=taken.error.to_dict())
 
 
 def main():

@@ -168,7 +168,6 @@ config_dest:
 import json
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import get_part_by_id, resolve_robot
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError,
@@ -182,10 +181,9 @@ from ansible_collections.viam.cloud.plugins.module_utils.part_logs import (
     fetch_pages,
     write_file,
 )
+from ansible_collections.viam.cloud.plugins.module_utils.services import parts as views
 
 HISTORY_PAGE = 100
-
-PART_SECRETS = ("secret", "secrets")
 
 
 class RobotPartInfoModule(ViamModule):
@@ -219,17 +217,16 @@ class RobotPartInfoModule(ViamModule):
                 self.fail(str(exc))
         robot = None
         if self.params["robot"]:
-            robot, _location = resolve_robot(self.client, self.organization_id, self.params["robot"],
-                                             self.params["location"])
+            robot, _location = self.services.machines.resolve(self.params["robot"], self.params["location"])
         elif self.params["location"]:
             self.fail("location is only used to find the machine: give robot as well")
         if self.params["id"]:
-            response = get_part_by_id(self.client, self.params["id"])
+            response = self.services.parts.get_by_id(self.params["id"])
             responses = [response] if response is not None else []
             if robot is not None:
                 responses = [r for r in responses if r.part.robot == robot.id]
         else:
-            listed = self.client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts
+            listed = self.services.parts.list(robot.id, "parts of machine %r" % robot.name)
             # GetRobotPart for each part wanted: its config_json is the config as stored.
             responses = [self.client.get_robot_part(id=p.id, resource="part %r" % p.name) for p in listed
                          if self.params["name"] is None or p.name == self.params["name"]]
@@ -246,17 +243,10 @@ class RobotPartInfoModule(ViamModule):
             changed, diff = write_file(self.module, dest, content)
         except LogsInputError as exc:
             self.fail(str(exc))
-        result = self.result(changed, parts=parts, config_dest=dest)
-        if self.module._diff:
-            result["diff"] = diff
-        return result
+        return self.result(changed, diff=diff, parts=parts, config_dest=dest)
 
     def returned(self, response):
-        result = message_to_dict(response.part)
-        result.pop("robot_config_json", None)
-        if not self.params["return_secret"]:
-            for key in PART_SECRETS:
-                result.pop(key, None)
+        result = views.view(response.part, self.params["return_secret"])
         try:
             config = parse_config_json(response.config_json)
         except ConfigError as exc:
@@ -287,11 +277,8 @@ class RobotPartInfoModule(ViamModule):
 
     def history_entry(self, entry):
         data = message_to_dict(entry)
-        old = data.get("old") or {}
-        old.pop("robot_config_json", None)
+        old = views.strip(data.get("old") or {}, self.params["return_secret"])
         if not self.params["return_secret"]:
-            for key in PART_SECRETS:
-                old.pop(key, None)
             if "robot_config" in old:
                 old["robot_config"] = mask_config_secrets(old["robot_config"])
         return data

@@ -220,13 +220,6 @@ dest:
   sample: /tmp/rover-7-camera.jsonl
 """
 
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    NotFound,
-    get_part_by_id,
-    is_uuid,
-    require_part,
-    resolve_robot,
-)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_logs import (
     LOG_LEVELS,
@@ -240,6 +233,8 @@ from ansible_collections.viam.cloud.plugins.module_utils.part_logs import (
     tail,
     write_file,
 )
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import NotFound
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 # Seconds on top of follow_seconds for the stream's own gRPC deadline: the tail ends at
 # follow_seconds in any case; the deadline only makes sure the call does not outlive the task.
@@ -306,35 +301,29 @@ class RobotPartLogsModule(ViamModule):
         logs = [log_entry_to_dict(e) for e in fetch_pages(fetch, params["num_log_entries"])]
         tailed = self.follow(part, request) if params["follow_seconds"] else []
 
-        changed = False
         returned = dict(logs=logs, tail=tailed, part=dict(id=part.id, name=part.name, robot=part.robot))
-        result = self.result(False, **returned)
-        if dest is not None:
-            try:
-                changed, diff = write_file(self.module, dest, json_lines(logs + tailed))
-            except LogsInputError as exc:
-                self.fail(str(exc))
-            result["changed"] = changed
-            result["dest"] = dest
-            if self.module._diff:
-                result["diff"] = diff
-        return result
+        if dest is None:
+            return self.result(False, **returned)
+        try:
+            changed, diff = write_file(self.module, dest, json_lines(logs + tailed))
+        except LogsInputError as exc:
+            self.fail(str(exc))
+        return self.result(changed, diff=diff, dest=dest, **returned)
 
     def find_part(self):
         ref = self.params["part"]
         if self.params["robot"]:
-            robot, _location = resolve_robot(self.client, self.organization_id, self.params["robot"],
-                                             self.params["location"])
+            robot, _location = self.services.machines.resolve(self.params["robot"], self.params["location"])
             if ref is None:
-                parts = self.client.get_robot_parts(robot_id=robot.id, resource="parts of machine %r" % robot.name).parts
+                parts = self.services.parts.list(robot.id, "parts of machine %r" % robot.name)
                 main = [p for p in parts if p.main_part]
                 if not main:
                     raise NotFound("machine %r has no main part; give part" % robot.name)
                 return main[0]
-            return require_part(self.client, robot.id, ref, robot.name)
+            return self.services.parts.require(robot.id, ref, robot.name)
         if not is_uuid(ref):
             self.fail("part %r is not a part ID: give robot as well to find a part by name" % ref)
-        response = get_part_by_id(self.client, ref)
+        response = self.services.parts.get_by_id(ref)
         if response is None:
             raise NotFound("part %r not found" % ref)
         return response.part

@@ -199,9 +199,9 @@ deleted:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    NotFound, get_part_by_id, is_uuid, require_part, resolve_robot)
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import NotFound
 from ansible_collections.viam.cloud.plugins.module_utils.shared_secrets import SECRET_OPTIONS, SharedSecretsModule
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class RobotPartSecretModule(SharedSecretsModule):
@@ -220,13 +220,12 @@ class RobotPartSecretModule(SharedSecretsModule):
                 self.fail("%s must not be empty" % option)
         ref = self.params["part"]
         if self.params["robot"]:
-            robot, _location = resolve_robot(self.client, self.organization_id, self.params["robot"],
-                                             self.params["location"])
-            self.part = require_part(self.client, robot.id, ref, robot.name)
+            robot, _location = self.services.machines.resolve(self.params["robot"], self.params["location"])
+            self.part = self.services.parts.require(robot.id, ref, robot.name)
         elif self.params["location"]:
             self.fail("location is only used to find the machine: give robot as well")
         elif is_uuid(ref):
-            response = get_part_by_id(self.client, ref)
+            response = self.services.parts.get_by_id(ref)
             if response is None:
                 raise NotFound("part id %r not found" % ref)
             self.part = response.part

@@ -166,9 +166,9 @@ authorization:
 
 from ansible_collections.viam.cloud.plugins.module_utils.authorizations import build, canonical
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
-    RoleResources, is_uuid, require_identity, user_id_by_email)
+from ansible_collections.viam.cloud.plugins.module_utils.identities import RoleResources, require_identity, user_id_by_email
 from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class RoleModule(ViamModule):

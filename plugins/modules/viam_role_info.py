@@ -119,8 +119,9 @@ authorizations:
 
 from ansible_collections.viam.cloud.plugins.module_utils.authorizations import RESOURCE_TYPES, canonical, key_of
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.lookup import RoleResources, is_uuid, user_id_by_email
+from ansible_collections.viam.cloud.plugins.module_utils.identities import RoleResources, user_id_by_email
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
 class RoleInfoModule(ViamModule):

@@ -193,9 +193,9 @@ def fleet_state(client: Any, organization_id: str) -> Dict[str, collections.Coun
             state["machines"]["%s/%s" % (location.name, robot.name)] += 1
             for part in client.get_robot_parts(robot_id=robot.id).parts:
                 state["parts"]["%s/%s/%s" % (location.name, robot.name, part.name)] += 1
-    from ansible_collections.viam.cloud.plugins.module_utils.lookup import list_owned_fragments
+    from ansible_collections.viam.cloud.plugins.module_utils.services.fragments import FragmentService
 
-    for fragment in list_owned_fragments(client, organization_id):
+    for fragment in FragmentService(client, organization_id).list_owned():
         state["fragments"][fragment.name] += 1
     for entry in client.list_keys(org_id=organization_id).api_keys:
         state["keys"][entry.api_key.name] += 1

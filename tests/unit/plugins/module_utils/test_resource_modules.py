@@ -1,0 +1,322 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, viam.cloud contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Each resource module on its service, without a server: the desired state, the check mode
+prediction and the diff; and the base class (run, result, create_or_find, keep_oldest)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+pytest.importorskip("ansible")
+
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError  # noqa: E402
+from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ModuleFailure, ViamModule  # noqa: E402
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import NotFound  # noqa: E402
+from ansible_collections.viam.cloud.plugins.modules import (  # noqa: E402
+    viam_api_key, viam_fleet, viam_fragment, viam_location, viam_robot, viam_robot_part)
+from ansible_collections.viam.cloud.tests.unit.plugins.module_utils.viam_fake_cloud import (  # noqa: E402
+    ORG, FakeAnsibleModule, FakeCloud, make_module)
+
+
+@pytest.fixture
+def cloud():
+    return FakeCloud()
+
+
+def run(module):
+    return module._execute_settled()
+
+
+# ---------------------------------------------------------------- viam_location
+
+def test_location_check_mode_predicts_the_create_and_writes_nothing(cloud):
+    result = run(make_module(viam_location.LocationModule, cloud, check_mode=True, name="lab", region="gcs-us"))
+    assert result["changed"] and result["location"] == dict(name="lab", parent_location_id="", region="gcs-us", id="")
+    assert result["diff"] == dict(before={}, after=dict(name="lab", parent_location_id="", region="gcs-us"))
+    assert not cloud.called("create_location")
+
+
+def test_location_create_then_nothing_to_do(cloud):
+    result = run(make_module(viam_location.LocationModule, cloud, name="lab"))
+    assert result["changed"] and result["location"]["name"] == "lab" and "auth" not in result["location"]
+    assert len(cloud.called("create_location")) == 1
+    again = run(make_module(viam_location.LocationModule, cloud, name="lab"))
+    assert not again["changed"] and again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_location_rename_diff_and_shared_with_in_the_one_diff(cloud):
+    lab = cloud.add_location("lab", secret="s")
+    module = make_module(viam_location.LocationModule, cloud, id=lab.id, name="lab-2", shared_with=[])
+    result = run(module)
+    assert result["diff"]["before"] == dict(name="lab", parent_location_id="", region="", shared_with=[])
+    assert result["diff"]["after"] == dict(name="lab-2", parent_location_id="", region="", shared_with=[])
+    assert cloud.locations[lab.id].name == "lab-2" and "auth" not in result["location"]
+
+
+def test_location_without_diff_has_no_diff(cloud):
+    result = run(make_module(viam_location.LocationModule, cloud, diff=False, name="lab"))
+    assert "diff" not in result
+
+
+def test_location_racing_copy_is_settled_by_reading_again(cloud):
+    cloud.add_location("lab")  # a racing run's, older; list_locations hides it until after our create
+
+    module = make_module(viam_location.LocationModule, cloud, name="lab")
+    real_list = cloud.list_locations
+    seen = []
+
+    def list_locations(**kwargs):
+        seen.append(1)
+        response = real_list(**kwargs)
+        if len(seen) == 1:
+            del response.locations[:]  # the first read: before the rival's create
+        return response
+
+    cloud.list_locations = list_locations
+    result = run(module)
+    assert len(cloud.called("delete_location")) == 1 and len(cloud.locations) == 1
+    assert not result["changed"]  # read again: the kept one is reported, unchanged
+
+
+def test_location_absent(cloud):
+    lab = cloud.add_location("lab")
+    result = run(make_module(viam_location.LocationModule, cloud, name="lab", state="absent"))
+    assert result["changed"] and result["diff"]["after"] == {} and lab.id not in cloud.locations
+
+
+# ---------------------------------------------------------------- viam_robot
+
+def test_robot_check_mode_create(cloud):
+    cloud.add_location("lab")
+    result = run(make_module(viam_robot.RobotModule, cloud, check_mode=True, name="rover", location="lab"))
+    assert result["robot"]["parts"] == [] and result["robot"]["id"] == ""
+    assert result["diff"]["after"]["name"] == "rover" and not cloud.called("new_robot")
+
+
+def test_robot_create_returns_secret_free_parts(cloud):
+    cloud.add_location("lab")
+    result = run(make_module(viam_robot.RobotModule, cloud, name="rover", location="lab"))
+    assert [p["name"] for p in result["robot"]["parts"]] == ["rover-main"]
+    assert "secret" not in result["robot"]["parts"][0]
+    shown = run(make_module(viam_robot.RobotModule, cloud, name="rover", location="lab", return_secret=True))
+    assert not shown["changed"] and shown["robot"]["parts"][0]["secret"] == "part-secret"
+
+
+def test_robot_rename_is_refused_when_the_name_is_taken(cloud):
+    lab = cloud.add_location("lab")
+    rover = cloud.add_robot("rover", lab)
+    cloud.add_robot("taken", lab)
+    with pytest.raises(ModuleFailure) as failed:
+        run(make_module(viam_robot.RobotModule, cloud, id=rover.id, name="taken"))
+    assert "already exists" in failed.value.msg and not cloud.called("update_robot")
+
+
+def test_robot_check_mode_rename_predicts(cloud):
+    rover = cloud.add_robot("rover", cloud.add_location("lab"))
+    result = run(make_module(viam_robot.RobotModule, cloud, check_mode=True, id=rover.id, name="rover-2"))
+    assert result["robot"]["name"] == "rover-2" and result["diff"]["before"]["name"] == "rover"
+    assert cloud.robots[rover.id].name == "rover"
+
+
+def test_robot_unknown_id_is_confirmed_absent(cloud):
+    cloud.fail("get_robot", ViamError(code="PERMISSION_DENIED", rpc="GetRobot"))
+    result = run(make_module(viam_robot.RobotModule, cloud, id="11111111-1111-4111-8111-111111111111",
+                             state="absent"))
+    assert not result["changed"]
+
+
+# ---------------------------------------------------------------- viam_robot_part
+
+def test_part_check_mode_create_predicts_the_config(cloud):
+    rover = cloud.add_robot("rover", cloud.add_location("lab"))
+    result = run(make_module(viam_robot_part.RobotPartModule, cloud, check_mode=True, name="arm", robot=rover.id,
+                             config={"components": []}))
+    assert result["part"]["config"] == {"components": []} and result["config_changes"] == ["components"]
+    assert result["diff"]["after"] == dict(name="arm", main_part=False, fragments=[], config={"components": []})
+    assert not cloud.called("new_robot_part")
+
+
+def test_part_create_then_config_update_diff(cloud):
+    rover = cloud.add_robot("rover", cloud.add_location("lab"))
+    made = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id))
+    assert made["changed"] and "secret" not in made["part"]
+    result = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id,
+                             config={"components": [{"name": "c"}]}))
+    assert result["changed"] and result["diff"]["before"]["config"] == {}
+    assert result["diff"]["after"]["config"] == {"components": [{"name": "c"}]}
+    assert cloud.called("update_robot_part")[-1]["robot_config_json"] == '{"components": [{"name": "c"}]}'
+
+
+def test_part_create_refused_for_another_machines_part_fails_clearly(cloud):
+    lab = cloud.add_location("lab")
+    rover, other = cloud.add_robot("rover", lab), cloud.add_robot("other", lab)
+    cloud.add_part("arm", other)
+    cloud.fail("get_robot_part_by_name_and_location", ViamError(code="UNIMPLEMENTED", rpc="X"))
+    cloud.fail("new_robot_part", ViamError(code="INVALID_ARGUMENT", rpc="NewRobotPart"))
+    with pytest.raises(ModuleFailure) as failed:
+        run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id))
+    assert "already exists in location" in failed.value.msg
+    assert failed.value.extra["viam_error"]["code"] == "INVALID_ARGUMENT"
+
+
+# ---------------------------------------------------------------- viam_fragment
+
+def test_fragment_check_mode_create(cloud):
+    result = run(make_module(viam_fragment.FragmentModule, cloud, check_mode=True, name="base",
+                             config={"components": []}))
+    assert result["fragment"]["organization_owner"] == ORG and result["changed_paths"] == ["components"]
+    assert result["diff"]["after"] == dict(name="base", visibility="private", config={"components": []})
+
+
+def test_fragment_visibility_change_diff(cloud):
+    cloud.add_fragment("base")
+    result = run(make_module(viam_fragment.FragmentModule, cloud, check_mode=True, name="base", visibility="public"))
+    assert (result["diff"]["before"]["visibility"], result["diff"]["after"]["visibility"]) == ("private", "public")
+    assert result["fragment"]["public"] is True
+
+
+def test_fragment_of_another_organization_is_not_managed(cloud):
+    foreign = cloud.add_fragment("base", owner="9c1d2e3f-0000-4000-8000-000000000001")
+    with pytest.raises(ModuleFailure):
+        run(make_module(viam_fragment.FragmentModule, cloud, id=foreign.id, name="base"))
+
+
+# ---------------------------------------------------------------- viam_api_key
+
+def test_api_key_check_mode_create_has_no_secret(cloud):
+    auth = [dict(role="owner", resource_type="organization", resource=None, location=None)]
+    result = run(make_module(viam_api_key.ApiKeyModule, cloud, check_mode=True, name="ci", authorizations=auth))
+    assert result["changed"] and result["api_key"]["id"] == "" and "key" not in result["api_key"]
+    assert result["diff"]["after"]["name"] == "ci"
+
+
+def test_api_key_unchanged_view_is_secret_free(cloud):
+    cloud.add_key("ci").api_key.key = "k3y"
+    result = run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci"))
+    assert not result["changed"] and "key" not in result["api_key"]
+
+
+# ---------------------------------------------------------------- viam_fleet: the same services create
+
+def test_fleet_creates_through_the_services(cloud):
+    module = make_module(viam_fleet.FleetModule, cloud, locations=[dict(name="site", parent=None, state="present")],
+                         machines=[dict(name="m1", location="site", state="present", fragments=None,
+                                        parts=[dict(name="m1-arm")])])
+    result = run(module)
+    assert result["changed"] and len(cloud.called("create_location")) == 1
+    assert [c["name"] for c in cloud.called("new_robot")] == ["m1"]
+    assert [c["part_name"] for c in cloud.called("new_robot_part")] == ["m1-arm"]
+    parts = result["machines"][0]["parts"]
+    assert sorted(p["name"] for p in parts) == ["m1-arm", "m1-main"] and all("secret" not in p for p in parts)
+
+
+def test_fleet_refuses_a_name_the_single_modules_refuse(cloud):
+    module = make_module(viam_fleet.FleetModule, cloud, locations=[dict(name="bad\nname", parent=None,
+                                                                        state="present")])
+    with pytest.raises(ModuleFailure) as failed:
+        run(module)
+    assert "control character" in failed.value.msg
+    with pytest.raises(ModuleFailure) as single:
+        run(make_module(viam_location.LocationModule, cloud, name="bad\nname"))
+    assert "control character" in single.value.msg
+
+
+# ---------------------------------------------------------------- the base class
+
+class _Exit(Exception):
+    pass
+
+
+class _Ansible(FakeAnsibleModule):
+    def exit_json(self, **result):
+        raise _Exit(("exit", result))
+
+    def fail_json(self, **result):
+        raise _Exit(("fail", result))
+
+
+class _Probe(ViamModule):
+    def __init__(self, outcome):  # pylint: disable=super-init-not-called
+        self.module = _Ansible()
+        self.params = {}
+        self.check_mode = False
+        self._client = FakeCloud()
+        self._organization_id = ORG
+        self.outcome = outcome
+        self.runs = 0
+
+    def execute(self):
+        self.runs += 1
+        return self.outcome(self)
+
+
+def outcome_of(probe):
+    with pytest.raises(_Exit) as ended:
+        probe.run()
+    return ended.value.args[0]
+
+
+def test_run_exits_with_the_result():
+    kind, result = outcome_of(_Probe(lambda m: m.result(True, before={"a": 1}, after={"a": 2}, thing={})))
+    assert kind == "exit" and result == dict(changed=True, thing={}, diff=dict(before={"a": 1}, after={"a": 2}))
+
+
+def test_run_fails_with_the_modules_message():
+    kind, result = outcome_of(_Probe(lambda m: m.fail("bad option", extra=1)))
+    assert kind == "fail" and result["msg"] == "bad option" and result["extra"] == 1
+
+
+def test_run_adds_the_visibility_hint_to_not_found():
+    def missing(module):
+        raise NotFound("machine 'x' not found")
+
+    kind, result = outcome_of(_Probe(missing))
+    assert kind == "fail" and "may lack permission" in result["msg"]
+
+
+def test_run_reads_again_after_a_lost_race():
+    def racing(module):
+        if module.runs == 1:
+            raise CreateRaced(ViamError(code="ALREADY_EXISTS"))
+        return module.result(False)
+
+    probe = _Probe(racing)
+    kind, dummy = outcome_of(probe)
+    assert kind == "exit" and probe.runs == 2
+
+
+def test_result_removes_secrets_from_the_diff_and_takes_a_file_diff_as_is():
+    probe = _Probe(None)
+    result = probe.result(True, before={"secret": "x", "name": "a"}, after={"name": "a", "key": "k"})
+    assert "secret" not in result["diff"]["before"] and "key" not in result["diff"]["after"]
+    file_diff = dict(before_header="f", after_header="f", before="", after="x")
+    assert probe.result(True, diff=file_diff)["diff"] is file_diff
+
+
+def test_validate_name_is_the_one_rule():
+    probe = _Probe(None)
+    for bad, words in (("", "must not be empty"), ("a\nb", "control character"), ("x" * 257, "at most 256"),
+                       ("['a', 'b']", "single string")):
+        with pytest.raises(ModuleFailure) as failed:
+            probe.validate_name("name", bad)
+        assert words in failed.value.msg
+    assert probe.validate_name("name", "ok") == "ok"
+
+
+def test_the_base_class_create_or_find_and_keep_oldest_are_the_services():
+    probe = _Probe(None)
+    cloud = probe.client
+    lab = cloud.add_location("lab")
+    made = cloud.add_location("lab")
+    with pytest.raises(CreateRaced):
+        probe.keep_oldest(made, lambda: [loc for loc in cloud.locations.values() if loc.name == "lab"],
+                          lambda copy: cloud.delete_location(location_id=copy.id))
+    assert list(cloud.locations) == [lab.id]
+
+    def lost():
+        raise ViamError(code="UNAVAILABLE", rpc="CreateLocation", maybe_applied=True)
+
+    assert probe.create_or_find(lost, lambda: "found") == "found"
