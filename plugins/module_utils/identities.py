@@ -13,7 +13,7 @@ import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
-    NotFound, ResourceLookupError, not_found, pick_one)
+    NotFound, ResourceLookupError, is_predicted, not_found, pick_one)
 from ansible_collections.viam.cloud.plugins.module_utils.services.locations import LocationService
 from ansible_collections.viam.cloud.plugins.module_utils.services.machines import MachineService
 
@@ -34,9 +34,11 @@ class RoleResources:
     organization's locations are listed once and kept.
     """
 
-    def __init__(self, client, organization_id: str) -> None:
+    def __init__(self, client, organization_id: str, predictions: t.Optional[t.List[str]] = None) -> None:
         self.client = client
         self.organization_id = organization_id
+        # Check mode: a location or machine not created yet is predicted (services.base.Service.missing).
+        self.predictions = predictions
         self.names: dict = {}
         self._locations = None
         self._organization = None
@@ -60,7 +62,9 @@ class RoleResources:
     def location(self, ref: str):
         location = pick_one(self.locations, ref, "location", "in organization %r" % self.organization_id)
         if location is None:
-            raise not_found("location", ref, "in organization %r" % self.organization_id, self.locations)
+            location = LocationService(self.client, self.organization_id, self.predictions).missing(
+                "location", ref, not_found("location", ref, "in organization %r" % self.organization_id, self.locations))
+            self.names[("location", location.id)] = location.name
         return location
 
     def resolve(self, resource_type: str, ref: t.Optional[str], location: t.Optional[str] = None) -> str:
@@ -87,11 +91,12 @@ class RoleResources:
     def _robot(self, ref: str, location: t.Optional[str]) -> str:
         if location:
             parent = self.location(location)
-            robot = MachineService(self.client, self.organization_id).require(parent.id, ref, parent.name)
+            robot = MachineService(self.client, self.organization_id, self.predictions).require(parent.id, ref,
+                                                                                                parent.name)
         else:
             # By ID, or by name anywhere in the organization (AmbiguousName when two locations use it).
-            robot = MachineService(self.client, self.organization_id).require_in_organization(ref)
-            if robot.location not in [loc.id for loc in self.locations]:
+            robot = MachineService(self.client, self.organization_id, self.predictions).require_in_organization(ref)
+            if not is_predicted(robot.id) and robot.location not in [loc.id for loc in self.locations]:
                 raise NotFound("machine %r (%s) is not in organization %r" % (robot.name, ref, self.organization_id))
         self.names[("robot", robot.id)] = robot.name
         return robot.id

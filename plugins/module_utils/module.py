@@ -58,12 +58,14 @@ NOT_VISIBLE_HINT = ("If it exists, the API key may lack permission to see it "
 class Services:
     """The resource services of one module run, made when first used: module -> service -> client."""
 
-    def __init__(self, client: t.Any, organization_id: t.Callable[[], str]) -> None:
-        self.locations = LocationService(client, organization_id)
-        self.machines = MachineService(client, organization_id)
-        self.parts = PartService(client, organization_id)
-        self.fragments = FragmentService(client, organization_id)
-        self.api_keys = ApiKeyService(client, organization_id)
+    def __init__(self, client: t.Any, organization_id: t.Callable[[], str],
+                 predictions: t.Optional[t.List[str]] = None) -> None:
+        # predictions: in check mode, the list where lookups record a parent they assumed (Service.missing).
+        self.locations = LocationService(client, organization_id, predictions)
+        self.machines = MachineService(client, organization_id, predictions)
+        self.parts = PartService(client, organization_id, predictions)
+        self.fragments = FragmentService(client, organization_id, predictions)
+        self.api_keys = ApiKeyService(client, organization_id, predictions)
 
 
 def _surrogate_options() -> t.List[str]:
@@ -134,6 +136,8 @@ class ViamModule:
     # a name found twice is re-read a few times before failing, since racing
     # runs remove their extra copies within moments (see keep_oldest()).
     settle_duplicates = False
+    # Check mode only: what the prediction assumed (a parent an earlier task creates); None otherwise.
+    predictions: t.Optional[t.List[str]] = None
 
     def __init__(self) -> None:
         spec = viam_argument_spec()
@@ -153,6 +157,7 @@ class ViamModule:
         self.check_mode = self.module.check_mode
         self._client = None
         self._organization_id: t.Optional[str] = None
+        self.predictions = [] if self.check_mode else None
 
     @property
     def client(self):
@@ -177,8 +182,13 @@ class ViamModule:
     def services(self) -> Services:
         """locations, machines, parts, fragments and api_keys, working in this task's organization."""
         if getattr(self, "_services", None) is None:
-            self._services = Services(self.client, lambda: self.organization_id)
+            self._services = Services(self.client, lambda: self.organization_id, self.predictions)
         return self._services
+
+    def missing(self, kind: str, ref: str, error: NotFound) -> base.Predicted:
+        """``error`` outside check mode; in check mode, ``ref`` as an earlier task would create it
+        (services.base.Predicted), with the assumption in the result."""
+        return base.predict_or_raise(self.predictions, kind, ref, error)
 
     def validate_name(self, option: str, value: t.Optional[str], required: bool = True) -> t.Optional[str]:
         """A name option, stripped of nothing: empty, blank, oversize, multi-line or invisible names,
@@ -252,6 +262,10 @@ class ViamModule:
         adds a field managed after the resource itself: sharing, metadata).
         """
         result: t.Dict[str, t.Any] = dict(changed=changed, **returned)
+        if self.predictions:
+            result["check_mode_assumptions"] = list(self.predictions)
+            for assumption in self.predictions:
+                self.module.warn(assumption)
         if self.module._diff:
             if diff is not None:
                 result["diff"] = diff

@@ -227,13 +227,22 @@ class SharedSecretsModule(_module_base()):
         except SecretPlanError as exc:
             self.fail(str(exc))
 
+    def current_secrets(self, holder: t.Dict[str, t.Any]) -> t.List[t.Dict[str, t.Any]]:
+        """The holder's secrets; for a holder check mode predicts (not created yet), the one enabled
+        secret a new location or part is made with (docs/api-assumptions.md §2, secrets)."""
+        from ansible_collections.viam.cloud.plugins.module_utils.services.base import is_predicted
+
+        if is_predicted(holder.get("id")):
+            return [dict(id="", secret="", created_on=None, state=STATE_ENABLED)]
+        return self.read_secrets()
+
     def views(self, secrets):
         return [secret_view(s, self.params["return_secret"]) for s in secrets]
 
     def execute(self):
         self.check_options()
         holder = self.find_holder()
-        before = oldest_first(self.read_secrets())
+        before = oldest_first(self.current_secrets(holder))
         plan = self.plan(before)
         returned = {self.kind: holder}
         if not plan.changed:

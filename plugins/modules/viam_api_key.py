@@ -243,7 +243,7 @@ class ApiKeyModule(ViamModule):
         if self.params["authorizations"] is not None and not self.params["authorizations"]:
             self.fail("authorizations must not be empty: a key needs at least one role")
         organization_id = self.organization_id
-        self.resources = RoleResources(self.client, organization_id)
+        self.resources = RoleResources(self.client, organization_id, self.predictions)
         desired = self.desired_keys()
         entries = self.list_keys()
         self.source = None
@@ -342,7 +342,7 @@ class ApiKeyModule(ViamModule):
         named = [entry.api_key for entry in self.list_keys() if entry.api_key.name == name]
         made = next((key for key in named if key.id == key_id), None)
         if made is not None:
-            self.services.api_keys.settle(made, named)
+            self.services.api_keys.settle(made)
         return self.result(True, before={}, after=after, api_key=self.returned(key_id, secret, data))
 
     def create_once(self, name, desired, known_ids):

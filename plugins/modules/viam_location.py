@@ -172,6 +172,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import not_found
 from ansible_collections.viam.cloud.plugins.module_utils.services import locations as views
 
 
@@ -277,7 +278,8 @@ class LocationModule(ViamModule):
             return ""
         location = self.locations.find(parent, locations)
         if location is None:
-            self.fail("parent location %r not found in organization %r" % (parent, self.organization_id))
+            location = self.locations.missing("location", parent, not_found(
+                "parent location", parent, "in organization %r" % self.organization_id, locations))
         if current is not None and location.id == current.id:
             self.fail("location %r cannot be its own parent" % current.name)
         return location.id

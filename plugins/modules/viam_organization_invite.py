@@ -210,7 +210,7 @@ class OrganizationInviteModule(ViamModule):
         if state == "absent" and self.params["resend"]:
             self.fail("resend is only used with state=present")
         self.email = email
-        self.resources = RoleResources(self.client, self.organization_id)
+        self.resources = RoleResources(self.client, self.organization_id, self.predictions)
         self.what = "invite of %r to organization %r" % (email, self.organization_id)
         desired = self.desired_keys() if state == "present" else None
         listing = self.list_members()

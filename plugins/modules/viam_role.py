@@ -169,6 +169,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.convert import message_
 from ansible_collections.viam.cloud.plugins.module_utils.identities import RoleResources, require_identity, user_id_by_email
 from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import NotFound, is_predicted
 
 
 class RoleModule(ViamModule):
@@ -192,9 +193,13 @@ class RoleModule(ViamModule):
         if identity_id is not None and not is_uuid(identity_id):
             self.fail("identity_id %r is not the ID of a user or an API key (those are UUIDs)" % identity_id)
         if self.params["email"] is not None:
-            identity_id = user_id_by_email(self.client, self.params["email"])
+            try:
+                identity_id = user_id_by_email(self.client, self.params["email"])
+            except NotFound as err:
+                # Check mode: a user an earlier task invites (and who accepts at once) is predicted.
+                identity_id = self.missing("user", self.params["email"], err).id
         resource_type = self.params["resource_type"]
-        resources = RoleResources(self.client, self.organization_id)
+        resources = RoleResources(self.client, self.organization_id, self.predictions)
         resource_id = resources.resolve(resource_type, self.params["resource"], self.params["location"])
         self.identity_id = identity_id
         self.resource_type = resource_type
@@ -205,7 +210,7 @@ class RoleModule(ViamModule):
         held = self.current_roles()
         if self.params["state"] == "absent":
             return self.absent(held)
-        if not held:
+        if not held and not is_predicted(identity_id):
             require_identity(self.client, self.organization_id, identity_id, self.params["email"])
         return self.present(held)
 
@@ -213,6 +218,8 @@ class RoleModule(ViamModule):
 
     def current_roles(self):
         """The roles (words) this identity holds on this very resource."""
+        if is_predicted(self.resource_id) or is_predicted(self.identity_id):
+            return []  # check mode: nothing is held on what is not created yet
         listed = self.client.list_authorizations(
             organization_id=self.organization_id, resource_ids=[self.resource_id],
             resource="roles on %s" % self.label).authorizations

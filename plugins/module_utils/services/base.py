@@ -65,6 +65,50 @@ class CreateRaced(Exception):
         self.error = error
 
 
+class Predicted:
+    """A resource a task names that does not exist yet, assumed in check mode to be made by an earlier task.
+
+    Only check mode makes these (Service.missing): a playbook's first task may create the location
+    that its next task puts a machine in, and ``--check`` cannot run the first for real. The ID is a
+    readable placeholder that no real ID looks like; every listing below it is empty (docs/check-mode.md).
+    """
+
+    def __init__(self, kind: str, name: str, **fields: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.id = predicted_id(kind, name)
+        self.robot_count = 0
+        self.parent_location_id = ""
+        self.location = fields.get("location", "")  # a machine's location ID
+        self.robot = fields.get("robot", "")  # a part's machine ID
+        self.location_id = fields.get("location_id", "")  # a part's location ID
+
+    def __repr__(self) -> str:
+        return "Predicted(%r, %r)" % (self.kind, self.name)
+
+
+def predicted_id(kind: str, name: str) -> str:
+    return "<%s %r, not created yet>" % (kind, name)
+
+
+def predict_or_raise(predictions: t.Optional[t.List[str]], kind: str, ref: str, error: NotFound,
+                     **fields: str) -> Predicted:
+    """Raise ``error`` outside check mode (``predictions`` None); in check mode, record the assumption
+    in ``predictions`` and return the resource as an earlier task would create it."""
+    if predictions is None:
+        raise error
+    assumption = ("%s %r does not exist yet: check mode assumes an earlier task creates it (the real run "
+                  "fails here if none does)" % (kind, ref))
+    if assumption not in predictions:
+        predictions.append(assumption)
+    return Predicted(kind, ref, **fields)
+
+
+def is_predicted(resource_id: t.Any) -> bool:
+    """True for the placeholder ID of a Predicted resource (real IDs never start with '<')."""
+    return isinstance(resource_id, str) and resource_id.startswith("<")
+
+
 def micros(stamp: t.Any) -> int:
     """A Timestamp at the precision the API compares last_known_update with."""
     return stamp.seconds * 1000000 + stamp.nanos // 1000
@@ -254,9 +298,16 @@ class Service:
     when a lookup needs it); None means the only organization the API key sees.
     """
 
-    def __init__(self, client: t.Any, organization_id: t.Union[None, str, t.Callable[[], str]] = None) -> None:
+    def __init__(self, client: t.Any, organization_id: t.Union[None, str, t.Callable[[], str]] = None,
+                 predictions: t.Optional[t.List[str]] = None) -> None:
         self.client = client
         self._organization_id = organization_id
+        # A list only in check mode: what a lookup assumed instead of failing (Service.missing).
+        self.predictions = predictions
+
+    def missing(self, kind: str, ref: str, error: NotFound, **fields: str) -> Predicted:
+        """``error`` outside check mode; in check mode, the resource as an earlier task would create it."""
+        return predict_or_raise(self.predictions, kind, ref, error, **fields)
 
     @property
     def organization_id(self) -> str:

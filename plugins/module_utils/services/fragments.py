@@ -97,7 +97,8 @@ class FragmentService(Service):
             if fragment is None:
                 fragment = self.find(ref)
             if fragment is None:
-                raise not_found("fragment", ref, "in organization %r" % self.organization_id, self.list_owned())
+                fragment = self.missing("fragment", ref, not_found("fragment", ref, "in organization %r"
+                                                                   % self.organization_id, self.list_owned()))
             found.append(fragment)
         return found
 

@@ -48,7 +48,8 @@ class LocationService(Service):
         locations = self.list()
         location = self.find(ref, locations)
         if location is None:
-            raise not_found("location", ref, "in organization %r" % self.organization_id, locations)
+            return self.missing("location", ref,
+                                not_found("location", ref, "in organization %r" % self.organization_id, locations))
         return location
 
     def named(self, name: str) -> list:

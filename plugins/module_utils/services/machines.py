@@ -13,7 +13,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.convert import message_
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.services import parts as part_views
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
-    Service, absent_unless_listed, keep_oldest, not_found, pick_one)
+    Service, absent_unless_listed, is_predicted, keep_oldest, not_found, pick_one)
 from ansible_collections.viam.cloud.plugins.module_utils.services.locations import LocationService
 from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
@@ -35,7 +35,9 @@ class MachineService(Service):
     kind = "machine"
 
     def list(self, location_id: str, location_name: str = "", resource: t.Optional[str] = None) -> list:
-        """ListRobots of one location."""
+        """ListRobots of one location (none in a location check mode predicts)."""
+        if is_predicted(location_id):
+            return []
         where = resource or "machines in location %r" % (location_name or location_id)
         return list(self.client.list_robots(location_id=location_id, resource=where).robots)
 
@@ -60,7 +62,7 @@ class MachineService(Service):
         robots = self.list(location_id, resource="machines %s" % where)
         robot = pick_one(robots, ref, "machine", where)
         if robot is None:
-            raise not_found("machine", ref, where, robots)
+            return self.missing("machine", ref, not_found("machine", ref, where, robots), location=location_id)
         return robot
 
     def get_by_id(self, robot_id: str):
@@ -96,13 +98,14 @@ class MachineService(Service):
         robots = self.list_organization()
         robot = self._pick_in_organization(ref, robots)
         if robot is None:
-            raise not_found("machine", ref, "in organization %r" % self.organization_id, robots)
+            return self.missing("machine", ref, not_found("machine", ref, "in organization %r" % self.organization_id,
+                                                          robots))
         return robot
 
     def resolve(self, ref: str, location_ref: t.Optional[str] = None):
         """(machine, location or None): within the location when one is given, else organization-wide."""
         if location_ref:
-            location = LocationService(self.client, self.organization_id).require(location_ref)
+            location = LocationService(self.client, self.organization_id, self.predictions).require(location_ref)
             return self.require(location.id, ref, location.name), location
         return self.require_in_organization(ref), None
 

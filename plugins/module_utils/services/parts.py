@@ -12,7 +12,7 @@ import typing as t
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
-    CreateRaced, ResourceLookupError, Service, absent_unless_listed, not_found, pick_one)
+    CreateRaced, ResourceLookupError, Service, absent_unless_listed, is_predicted, not_found, pick_one)
 
 # Fields of a part that carry its secrets (the part secret and the list of secrets).
 SECRET_FIELDS = ("secret", "secrets")
@@ -51,7 +51,9 @@ class PartService(Service):
     kind = "part"
 
     def list(self, robot_id: str, resource: str) -> list:
-        """GetRobotParts of one machine."""
+        """GetRobotParts of one machine (none in a machine check mode predicts)."""
+        if is_predicted(robot_id):
+            return []
         return list(self.client.get_robot_parts(robot_id=robot_id, resource=resource).parts)
 
     def list_organization(self) -> list:
@@ -72,7 +74,7 @@ class PartService(Service):
         parts = self.list(robot_id, "parts %s" % where)
         part = pick_one(parts, ref, "part", where)
         if part is None:
-            raise not_found("part", ref, where, parts)
+            return self.missing("part", ref, not_found("part", ref, where, parts), robot=robot_id)
         return part
 
     def read(self, part_id: str, name: str):
@@ -96,6 +98,8 @@ class PartService(Service):
         means "not known to be taken", and the write that follows is the real check: a refused
         create or rename is explained by find_in_location().
         """
+        if is_predicted(location_id):
+            return None
         try:
             part = self.client.get_robot_part_by_name_and_location(
                 name=name, location_id=location_id, resource="part %r in location %r" % (name, location_id)).part

@@ -31,6 +31,12 @@ play() {  # play NAME ARGS...: ansible-playbook with the config; output in work/
 changed() {  # changed NAME: the changed= count of localhost in NAME's PLAY RECAP
     grep -E '^localhost +:' "${work}/$1.log" | tail -n 1 | sed -E 's/.*changed=([0-9]+).*/\1/'
 }
+changed_items() {  # changed_items NAME: "task | item" of every change the role reported in NAME, sorted
+    # (converge.yml's own post task, which keeps the created key for these checks, is not the role's)
+    awk '/^TASK \[/ { task = $0; sub(/^TASK \[/, "", task); sub(/\] \**$/, "", task) }
+         /^changed: \[/ { item = $0; sub(/^changed: \[[^]]*\] ?/, "", item); sub(/ =>.*/, "", item)
+                          if (task !~ /Keep the created key/) print task " | " item }' "${work}/$1.log" | sort
+}
 
 # --- bad variables: one host per set, all in one run -------------------------
 "${python}" - >"${work}/bad-inventory.json" <<'PY'
@@ -91,6 +97,11 @@ ok "check mode predicts $(changed check) changes and creates nothing"
 # --- the real run, the API, idempotence ---------------------------------------
 play first --diff -e fleet_file=fleet.yml converge.yml
 [ "$(changed first)" -gt 0 ] || fail "the first run changed nothing"
+changed_items check >"${work}/check.items"
+changed_items first >"${work}/first.items"
+diff -u "${work}/check.items" "${work}/first.items" \
+    || fail "check mode predicted other changes (-) than the real run made (+), keys and invites included"
+ok "check mode predicted exactly the $(wc -l <"${work}/first.items") changes of the real run, keys and invites included"
 [ -s "${work}/key.json" ] || fail "viam_fleet_return_key_secrets did not give the created key"
 play converged -e phase=converged verify.yml
 ok "the first run builds the fleet ($(changed first) changes); the API has it all; the created key works"

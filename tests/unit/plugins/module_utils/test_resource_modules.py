@@ -199,6 +199,15 @@ def test_api_key_unchanged_view_is_secret_free(cloud):
     assert not result["changed"] and "key" not in result["api_key"]
 
 
+def test_api_key_create_returns_the_secret_once_and_settles_on_a_fresh_listing(cloud):
+    auth = [dict(role="owner", resource_type="organization", resource=None, location=None)]
+    result = run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=auth))
+    assert result["changed"] and result["api_key"]["key"] == "secret-of-ci"
+    assert "secret-of-ci" not in str(result["diff"]) and len(cloud.called("list_keys")) >= 2
+    again = run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=auth))
+    assert not again["changed"] and "key" not in again["api_key"]
+
+
 # ---------------------------------------------------------------- viam_fleet: the same services create
 
 def test_fleet_creates_through_the_services(cloud):
@@ -320,3 +329,60 @@ def test_the_base_class_create_or_find_and_keep_oldest_are_the_services():
         raise ViamError(code="UNAVAILABLE", rpc="CreateLocation", maybe_applied=True)
 
     assert probe.create_or_find(lost, lambda: "found") == "found"
+
+
+# ---------------------------------------------------------------- check mode on an empty organization
+
+WRITES = ("create_location", "update_location", "new_robot", "update_robot", "new_robot_part", "update_robot_part",
+          "create_key", "create_fragment", "create_location_secret", "create_robot_part_secret")
+
+
+def assert_wrote_nothing(cloud):
+    assert not [name for name, _kwargs in cloud.calls if name in WRITES]
+
+
+def test_check_mode_predicts_a_machine_in_a_location_an_earlier_task_creates(cloud):
+    module = make_module(viam_robot.RobotModule, cloud, check_mode=True, name="rover", location="lab")
+    result = run(module)
+    assert result["changed"] and result["robot"]["name"] == "rover"
+    assert result["check_mode_assumptions"] == [
+        "location 'lab' does not exist yet: check mode assumes an earlier task creates it (the real run fails here "
+        "if none does)"]
+    assert module.module.warnings == result["check_mode_assumptions"]
+    assert "lab" in result["diff"]["after"]["location"]
+    assert_wrote_nothing(cloud)
+
+
+def test_outside_check_mode_a_missing_location_still_fails_naming_the_candidates(cloud):
+    cloud.add_location("labs")
+    with pytest.raises(NotFound) as raised:
+        run(make_module(viam_robot.RobotModule, cloud, name="rover", location="lab"))
+    assert "Did you mean 'labs'?" in str(raised.value)
+    assert_wrote_nothing(cloud)
+
+
+def test_check_mode_predicts_a_part_of_a_machine_not_created_yet(cloud):
+    result = run(make_module(viam_robot_part.RobotPartModule, cloud, check_mode=True, name="arm", robot="rover",
+                             location="lab", config={"components": []}))
+    assert result["changed"]
+    assert [a.split(" does not")[0] for a in result["check_mode_assumptions"]] == ["location 'lab'", "machine 'rover'"]
+    assert_wrote_nothing(cloud)
+
+
+def test_check_mode_predicts_a_location_under_a_parent_not_created_yet(cloud):
+    result = run(make_module(viam_location.LocationModule, cloud, check_mode=True, name="bay-1", parent="site"))
+    assert result["changed"] and result["check_mode_assumptions"][0].startswith("location 'site' does not exist yet")
+    assert_wrote_nothing(cloud)
+
+
+def test_check_mode_predicts_a_key_on_a_location_not_created_yet(cloud):
+    result = run(make_module(viam_api_key.ApiKeyModule, cloud, check_mode=True, name="ci", authorizations=[
+        dict(role="operator", resource_type="location", resource="lab", location=None)]))
+    assert result["changed"] and result["check_mode_assumptions"][0].startswith("location 'lab'")
+    assert_wrote_nothing(cloud)
+
+
+def test_a_check_run_with_every_parent_present_assumes_nothing(cloud):
+    cloud.add_location("lab")
+    result = run(make_module(viam_robot.RobotModule, cloud, check_mode=True, name="rover", location="lab"))
+    assert result["changed"] and "check_mode_assumptions" not in result

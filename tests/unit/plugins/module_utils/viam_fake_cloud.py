@@ -262,6 +262,12 @@ class FakeCloud:
         self._call("list_keys", org_id=org_id)
         return app_pb2.ListKeysResponse(api_keys=list(self.keys.values()))
 
+    def create_key(self, authorizations=None, name=None, resource=None):
+        self._call("create_key", name=name)
+        entry = self.add_key(name)
+        entry.api_key.key = "secret-of-%s" % name
+        return app_pb2.CreateKeyResponse(id=entry.api_key.id, key=entry.api_key.key)
+
     def delete_key(self, id=None, resource=None):  # pylint: disable=redefined-builtin
         self._call("delete_key", id=id)
         if self.keys.pop(id, None) is None:
@@ -290,6 +296,7 @@ def make_module(module_class, cloud, check_mode=False, diff=True, **params):
     module.params = dict((name, option.get("default")) for name, option in spec.items())
     module.params.update(params)
     module.check_mode = check_mode
+    module.predictions = [] if check_mode else None
     module.module = FakeAnsibleModule(check_mode, diff)
     module._client = cloud
     module._organization_id = ORG
