@@ -84,6 +84,10 @@ options:
 notes:
   - The modules run on the Ansible controller and talk to the Viam app API over gRPC.
   - The environment variables are the ones the official Viam Python SDK reads in C(create_from_env_vars).
+  - In check mode, a location, machine, part, fragment or user that the task names and that does not exist yet is
+    assumed to be created by an earlier task of the play; the module warns and lists what it assumed in the result's
+    C(check_mode_assumptions). Outside check mode it fails, naming the closest existing names. See the collection's
+    C(docs/check-mode.md).
 requirements:
   - grpcio
   - protobuf >= 6.33.5
