@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The machinery of the bad-input tests (test_bad_inputs.py): an emulator, seed data, module runs.
 
-- BadInputEmulator starts tests/emulator/viam-app-emulator on a free port with a call log
+- BadInputEmulator starts an emulator through tests/emulator/launcher.py (with the suite's EMULATOR_ARGS) and a call log
   and seeds a few resources through the collection's own client, so that "unknown parent"
   and "ID of another kind" cases point at real things.
 - run_module() runs one module as Ansible does minus the zip: a new Python process,
@@ -21,14 +21,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import typing as t
 
 COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-EMULATOR = os.path.join(COLLECTION_ROOT, "tests", "emulator", "viam-app-emulator")
 ENV_CREDENTIALS = ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID")
 MODULE_TIMEOUT = 120
 
@@ -72,23 +70,20 @@ def resolve(value: t.Any, seed: t.Dict[str, str]) -> t.Any:
 
 
 class BadInputEmulator:
-    """One emulator with a call log and a few seeded resources (see seed())."""
+    """One emulator (tests/emulator/launcher.py, with the suite's EMULATOR_ARGS) with a call log and a few
+    seeded resources (see seed_resources())."""
 
     def __init__(self) -> None:
+        import launcher  # tests/emulator, on sys.path by conftest.py
+
         self.tmp = tempfile.mkdtemp(prefix="viam-bad-input.")
-        self.call_log = os.path.join(self.tmp, "calls.log")
-        open(self.call_log, "w").close()
-        self.stderr_path = os.path.join(self.tmp, "emulator.err")
-        env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
-        with open(self.stderr_path, "w") as err:
-            self.process = subprocess.Popen(
-                [EMULATOR, "--host", "127.0.0.1", "--port", "0", "--call-log", self.call_log],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, env=env, start_new_session=True)
-        line = self.process.stdout.readline()
-        if not line:
-            self.close()
-            raise RuntimeError("the emulator did not start: %s" % open(self.stderr_path).read()[-2000:])
-        self.info = json.loads(line)
+        try:
+            self.emulator = launcher.start(workdir=self.tmp, call_log=True, env_args=True)
+        except launcher.EmulatorError:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        self.call_log = self.emulator.call_log
+        self.info = self.emulator.info
         self.seed: t.Dict[str, str] = {}
 
     @property
@@ -138,18 +133,11 @@ class BadInputEmulator:
         return [json.loads(line) for line in data.splitlines() if line.strip()]
 
     def stderr_text(self) -> str:
-        with open(self.stderr_path) as handle:
+        with open(self.emulator.stderr_path) as handle:
             return handle.read()
 
     def close(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        self.emulator.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
