@@ -15,7 +15,7 @@
 #    on Ctrl-C. The shards run at once; their console lines are prefixed [LEG-N]; each shard's
 #    whole output is kept (OUTDIR below);
 # 4. a failing shard fails the run: its name, exit status and last console lines are shown at the end;
-# 5. the secrets scan (on by default except for LEG compat): every emulator runs with
+# 5. the secrets scan (on by default for every leg): every emulator runs with
 #    --secrets-log, every Ansible command of the targets at -vvvv with --diff, a log file and the
 #    JSON callback of tests/secrets/callback, ansible-test's output is kept, then tests/secrets/scan.py
 #    asserts that no secret any shard's emulators issued appears in any shard's output, JSON results,
@@ -26,7 +26,7 @@
 #    console.log, times.tsv.
 # Env: EMULATOR_ARGS (extra emulator options), EMULATOR_START_TIMEOUT (s, 60),
 #      EMULATOR_PYTHON (default: the main venv's python), INTEGRATION_SHARDS (number of shards),
-#      SECRETS_SCAN (1 or 0; default 1, 0 for LEG compat),
+#      SECRETS_SCAN (1 or 0; default 1),
 #      SECRETS_CONSOLE (full: also show -vvvv connection lines on the console).
 set -euo pipefail
 
@@ -63,7 +63,9 @@ done
 
 scan="${SECRETS_SCAN:-}"
 if [ -z "${scan}" ]; then
-    if [ "${leg}" = "compat" ]; then scan=0; else scan=1; fi
+    # On for every leg: ansible-core versions mask no_log options differently (2.19 once showed the
+    # API key where 2.21 did not: docs/security.md).
+    scan=1
 fi
 if [ "${scan}" = "1" ]; then out="${repo}/build/${leg}/secrets"; else out="${repo}/build/${leg}/integration"; fi
 rm -rf "${out}"

@@ -80,8 +80,24 @@ def _surrogate_options() -> t.List[str]:
                   if isinstance(value, str) and any(0xD800 <= ord(char) <= 0xDFFF for char in value))
 
 
+def _dict_problem(text: str) -> t.Optional[str]:
+    """Why ansible-core cannot turn ``text`` into a dict (JSON or key=value), or None."""
+    from ansible.module_utils.common.validation import check_type_dict
+
+    try:
+        check_type_dict(text)
+    except (TypeError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
 def _shape_problems(spec: t.Dict[str, t.Any]) -> t.List[str]:
-    """Options with sub-options whose value is not a dict (or a list of dicts), as sentences."""
+    """Options with sub-options whose value is not a dict (or a list of dicts), as sentences.
+
+    Checked before AnsibleModule is made: ansible-core 2.19 fails a list of dicts that holds a plain
+    word (``authorizations: owner``) before it has collected the no_log values, and so shows the API
+    key in the failure's invocation (docs/security.md).
+    """
     from ansible.module_utils import basic
 
     try:
@@ -93,11 +109,21 @@ def _shape_problems(spec: t.Dict[str, t.Any]) -> t.List[str]:
         value = params.get(name)
         if value is None or not option.get("options"):
             continue
-        if option.get("type") == "dict" and not isinstance(value, (dict, str)):
-            problems.append("%s must be a dict, not a %s" % (name, type(value).__name__))
-        elif option.get("type") == "list" and option.get("elements") == "dict" and isinstance(value, list):
-            problems.extend("%s[%d] must be a dict, not a %s" % (name, index, type(item).__name__)
-                            for index, item in enumerate(value) if not isinstance(item, (dict, str)))
+        if option.get("type") == "dict":
+            if isinstance(value, str) and _dict_problem(value):
+                problems.append("%s must be a dict (JSON or key=value), not the text %r" % (name, value))
+            elif not isinstance(value, (dict, str)):
+                problems.append("%s must be a dict, not a %s" % (name, type(value).__name__))
+        elif option.get("type") == "list" and option.get("elements") == "dict":
+            items = value.split(",") if isinstance(value, str) else value
+            if not isinstance(items, list):
+                problems.append("%s must be a list of dicts, not a %s" % (name, type(value).__name__))
+                continue
+            for index, item in enumerate(items):
+                if isinstance(item, str) and _dict_problem(item):
+                    problems.append("%s[%d] must be a dict (JSON or key=value), not the text %r" % (name, index, item))
+                elif not isinstance(item, (dict, str)):
+                    problems.append("%s[%d] must be a dict, not a %s" % (name, index, type(item).__name__))
     return problems
 
 
@@ -142,6 +168,9 @@ class ViamModule:
     def __init__(self) -> None:
         spec = viam_argument_spec()
         spec.update(self.argument_spec)
+        shape_problems = _shape_problems(spec)
+        if shape_problems:
+            fail_before_module("; ".join(shape_problems))
         try:
             self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         except UnicodeEncodeError as exc:

@@ -261,7 +261,7 @@ def module_cases() -> t.List[Case]:
     add(m, "id-is-robot-id", dict(name=DROP, id=Ref("robot_id")), "not found")
     add(m, "authorizations-empty", dict(authorizations=[]), "authorizations must not be empty")
     # ansible-core's own message for a list of dicts given a word (it does not name the option)
-    add(m, "authorizations-not-list", dict(authorizations="owner"), "dictionary requested")
+    add(m, "authorizations-not-list", dict(authorizations="owner"), "must be a dict")
     add(m, "authorization-bad-role", dict(authorizations=[dict(role="admin", resource_type="organization")]),
         ("role", "owner, operator"))
     add(m, "authorization-bad-type", dict(authorizations=[dict(role="owner", resource_type="planet")]),
@@ -351,7 +351,7 @@ def module_cases() -> t.List[Case]:
     add(m, "models-bad-triplet", dict(models=[dict(api="camera", model="x")]), ("models[0]", "triplet"))
     add(m, "models-missing-model", dict(models=[dict(api="rdk:component:camera")]),
         ("missing required arguments", "model"))
-    add(m, "models-not-list", dict(models="rdk:component:camera"), "dictionary requested")
+    add(m, "models-not-list", dict(models="rdk:component:camera"), "must be a dict")
     add(m, "visibility-invalid", dict(visibility="secret"), ("visibility", "private"))
     add(m, "upload-bad-version", dict(upload=dict(path="/etc/hostname", version="latest", platform="any")),
         ("upload.version", "semantic version"))
@@ -359,7 +359,7 @@ def module_cases() -> t.List[Case]:
                                                    platform="any")), ("upload.path", "not a file"))
     add(m, "upload-empty-platform", dict(upload=dict(path="/etc/hostname", version="1.0.0", platform="")),
         "upload.platform must not be empty")
-    add(m, "upload-not-dict", dict(upload="module.tar.gz"), "dictionary requested")
+    add(m, "upload-not-dict", dict(upload="module.tar.gz"), "must be a dict")
     add(m, "upload-is-a-list", dict(upload=[1, 2]), "upload must be a dict, not a list")
 
     # ------------------------------------------------------------------ viam_location_secret / viam_robot_part_secret
@@ -450,7 +450,7 @@ def module_cases() -> t.List[Case]:
     m = "viam_permissions_info"
     add(m, "permissions-empty", dict(permissions=[]), ("permissions", "empty"))
     add(m, "permissions-missing", dict(permissions=DROP), ("missing required arguments", "permissions"))
-    add(m, "permissions-not-list", dict(permissions="control_robot"), "dictionary requested")
+    add(m, "permissions-not-list", dict(permissions="control_robot"), "must be a dict")
     add(m, "entry-missing-id", dict(permissions=[dict(resource_type="robot", permissions=["control_robot"])]),
         ("missing required arguments", "resource_id"))
     add(m, "entry-empty-permissions", dict(permissions=[dict(resource_type="robot", resource_id=Ref("robot_id"),
@@ -473,7 +473,7 @@ def module_cases() -> t.List[Case]:
 
     # ------------------------------------------------------------------ viam_fleet
     m = "viam_fleet"
-    add(m, "locations-not-list-of-dicts", dict(locations="bad-site"), "dictionary requested")
+    add(m, "locations-not-list-of-dicts", dict(locations="bad-site"), "must be a dict")
     add(m, "machines-of-numbers", dict(machines=[1]), "sub parameter field 'machines' must be a list")
     add(m, "location-name-empty", dict(locations=[dict(name="")]), "non-empty string")
     add(m, "location-name-oversize", dict(locations=[dict(name=LONG_NAME)]), ("300 characters", "256"))

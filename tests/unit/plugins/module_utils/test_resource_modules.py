@@ -386,3 +386,21 @@ def test_a_check_run_with_every_parent_present_assumes_nothing(cloud):
     cloud.add_location("lab")
     result = run(make_module(viam_robot.RobotModule, cloud, check_mode=True, name="rover", location="lab"))
     assert result["changed"] and "check_mode_assumptions" not in result
+
+
+# ---------------------------------------------------------------- option shapes, before AnsibleModule
+
+@pytest.mark.parametrize("value, expected", [
+    ("owner", "authorizations[0] must be a dict (JSON or key=value), not the text 'owner'"),
+    ([1], "authorizations[0] must be a dict, not a int"),
+    ("role=owner,resource_type=organization", None),
+    ([{"role": "owner"}], None),
+])
+def test_shape_problems_are_found_before_ansible_core_can_leak_the_key(monkeypatch, value, expected):
+    # ansible-core 2.19 fails 'authorizations: owner' before it masks no_log options (docs/security.md)
+    from ansible.module_utils import basic
+    from ansible_collections.viam.cloud.plugins.module_utils import module as base_module
+
+    monkeypatch.setattr(basic, "_load_params", lambda: {"authorizations": value, "api_key": "k"})
+    problems = base_module._shape_problems(viam_api_key.ApiKeyModule.argument_spec)
+    assert problems == ([expected] if expected else [])
