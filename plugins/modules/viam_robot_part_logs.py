@@ -233,8 +233,6 @@ from ansible_collections.viam.cloud.plugins.module_utils.part_logs import (
     tail,
     write_file,
 )
-from ansible_collections.viam.cloud.plugins.module_utils.services.base import NotFound
-from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 # Seconds on top of follow_seconds for the stream's own gRPC deadline: the tail ends at
 # follow_seconds in any case; the deadline only makes sure the call does not outlive the task.
@@ -311,22 +309,7 @@ class RobotPartLogsModule(ViamModule):
         return self.result(changed, diff=diff, dest=dest, **returned)
 
     def find_part(self):
-        ref = self.params["part"]
-        if self.params["robot"]:
-            robot, _location = self.services.machines.resolve(self.params["robot"], self.params["location"])
-            if ref is None:
-                parts = self.services.parts.list(robot.id, "parts of machine %r" % robot.name)
-                main = [p for p in parts if p.main_part]
-                if not main:
-                    raise NotFound("machine %r has no main part; give part" % robot.name)
-                return main[0]
-            return self.services.parts.require(robot.id, ref, robot.name)
-        if not is_uuid(ref):
-            self.fail("part %r is not a part ID: give robot as well to find a part by name" % ref)
-        response = self.services.parts.get_by_id(ref)
-        if response is None:
-            raise NotFound("part %r not found" % ref)
-        return response.part
+        return self.services.parts.resolve(self.params["part"], self.params["robot"], self.params["location"])
 
     def follow(self, part, request):
         """What TailRobotPartLogs sends within follow_seconds, as entry dicts."""

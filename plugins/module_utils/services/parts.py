@@ -11,8 +11,9 @@ import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
-    CreateRaced, ResourceLookupError, Service, absent_unless_listed, is_predicted, not_found, pick_one)
+    CreateRaced, NotFound, ResourceLookupError, Service, absent_unless_listed, is_predicted, not_found, pick_one)
 
 # Fields of a part that carry its secrets (the part secret and the list of secrets).
 SECRET_FIELDS = ("secret", "secrets")
@@ -76,6 +77,27 @@ class PartService(Service):
         if part is None:
             return self.missing("part", ref, not_found("part", ref, where, parts), robot=robot_id)
         return part
+
+    def resolve(self, ref: t.Optional[str], robot_ref: t.Optional[str], location_ref: t.Optional[str] = None):
+        """A part by name (or ID) within its machine (``robot_ref``, found within ``location_ref`` when given),
+        the machine's main part when ``ref`` is None, or a part by ID alone when no machine is given."""
+        from ansible_collections.viam.cloud.plugins.module_utils.services.machines import MachineService
+
+        if robot_ref:
+            robot, _location = MachineService(self.client, self._organization_id, self.predictions).resolve(
+                robot_ref, location_ref)
+            if ref is None:
+                main = [p for p in self.list(robot.id, "parts of machine %r" % robot.name) if p.main_part]
+                if not main:
+                    raise NotFound("machine %r has no main part; give part" % robot.name)
+                return main[0]
+            return self.require(robot.id, ref, robot.name)
+        if not is_uuid(ref):
+            raise ResourceLookupError("part %r is not a part ID: give robot as well to find a part by name" % ref)
+        response = self.get_by_id(ref)
+        if response is None:
+            raise NotFound("part id %r not found" % ref)
+        return response.part
 
     def read(self, part_id: str, name: str):
         """GetRobotPart's response (part and config_json)."""

@@ -16,7 +16,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ModuleFailure, ViamModule  # noqa: E402
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import NotFound  # noqa: E402
 from ansible_collections.viam.cloud.plugins.modules import (  # noqa: E402
-    viam_api_key, viam_fleet, viam_fragment, viam_location, viam_robot, viam_robot_part)
+    viam_api_key, viam_fleet, viam_fragment, viam_location, viam_robot, viam_robot_part, viam_robot_part_wait)
 from ansible_collections.viam.cloud.tests.unit.plugins.module_utils.viam_fake_cloud import (  # noqa: E402
     ORG, FakeAnsibleModule, FakeCloud, make_module)
 
@@ -404,3 +404,54 @@ def test_shape_problems_are_found_before_ansible_core_can_leak_the_key(monkeypat
     monkeypatch.setattr(basic, "_load_params", lambda: {"authorizations": value, "api_key": "k"})
     problems = base_module._shape_problems(viam_api_key.ApiKeyModule.argument_spec)
     assert problems == ([expected] if expected else [])
+
+
+# ---------------------------------------------------------------- viam_robot_part_wait
+
+def _part_seen(cloud, online, seconds):
+    part = cloud.add_part("rover-main", cloud.add_robot("rover", cloud.add_location("lab")), main=True)
+    part.online_state = 1 if online else 2
+    part.last_access.seconds = seconds
+    return part
+
+
+def test_wait_returns_at_once_for_a_part_online_after_since(cloud):
+    part = _part_seen(cloud, True, 1796400000)
+    result = run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id,
+                             since="2026-12-04T00:00:00Z", timeout=5, sleep=1))
+    assert result["online"] and not result["changed"] and result["errors"] == []
+    assert "secret" not in result["part"] and "secrets" not in result["part"]
+
+
+def test_wait_fails_saying_when_the_app_last_saw_the_part(cloud):
+    part = _part_seen(cloud, True, 1700000000)  # online, but last seen before "since"
+    with pytest.raises(ModuleFailure) as raised:
+        run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id,
+                        since="2026-12-04T00:00:00Z", timeout=0, sleep=1))
+    assert "did not come online after 2026-12-04T00:00:00Z within 0 s" in raised.value.msg
+    assert "last saw it at 2023-11-14T22:13:20Z, before 2026-12-04T00:00:00Z" in raised.value.msg
+    assert "cloud.id %s" % part.id in raised.value.msg
+
+
+def test_wait_fails_on_errors_logged_since(cloud):
+    from ansible_collections.viam.cloud.plugins.module_utils.proto.common.v1 import common_pb2
+
+    part = _part_seen(cloud, True, 1796400000)
+    entry = common_pb2.LogEntry(level="error", message="camera cam: model broken")
+    entry.time.seconds = 1796400001
+    cloud.logs[part.id] = [entry]
+    module = make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id,
+                         since="2026-12-04T00:00:00Z", timeout=5, sleep=1)
+    with pytest.raises(ModuleFailure) as raised:
+        run(module)
+    assert "is online but logged 1 error(s)" in raised.value.msg and "camera cam: model broken" in raised.value.msg
+    module = make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id, timeout=5, sleep=1,
+                         since="2026-12-04T00:00:00Z", fail_on_errors=False)
+    assert run(module)["errors"][0]["message"] == "camera cam: model broken"
+
+
+def test_wait_in_check_mode_reads_once_and_never_fails(cloud):
+    part = _part_seen(cloud, False, 0)
+    result = run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, check_mode=True, part=part.id,
+                             timeout=60, sleep=1))
+    assert not result["online"] and result["waited"] < 1 and len(cloud.called("get_robot_part")) == 1

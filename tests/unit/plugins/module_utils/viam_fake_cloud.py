@@ -47,6 +47,7 @@ class FakeCloud:
         self.keys = collections.OrderedDict()
         self.configs = {}
         self.calls = []
+        self.logs = {}  # part ID -> [LogEntry], as the device sent them
         self.failures = collections.defaultdict(collections.deque)
         self._ids = itertools.count(1)
         self._clock = itertools.count(1000)
@@ -200,6 +201,12 @@ class FakeCloud:
         if id not in self.parts:
             raise self._missing("GetRobotPart", resource)
         return app_pb2.GetRobotPartResponse(part=self.parts[id], config_json=json.dumps(self.configs[id]))
+
+    def get_robot_part_logs(self, resource=None, **fields):
+        self._call("get_robot_part_logs", **fields)
+        logs = [entry for entry in self.logs.get(fields.get("id"), [])
+                if not fields.get("levels") or entry.level in fields["levels"]]
+        return app_pb2.GetRobotPartLogsResponse(logs=logs)
 
     def get_robot_part_by_name_and_location(self, name=None, location_id=None, resource=None):
         self._call("get_robot_part_by_name_and_location", name=name, location_id=location_id)
