@@ -16,7 +16,13 @@ emulator_pid=""
 sshd_started=""
 started_pids=()
 
-say() { printf '\n\033[1m>>> [%3ds] %s\033[0m\n' "$((SECONDS - ${started:-0}))" "$*"; }
+# Bold only on a terminal, and never with NO_COLOR (https://no-color.org).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+    demo_bold=$'\033[1m' demo_plain=$'\033[0m'
+else
+    demo_bold="" demo_plain=""
+fi
+say() { printf '\n%s>>> [%3ds] %s%s\n' "${demo_bold}" "$((SECONDS - ${started:-0}))" "$*" "${demo_plain}"; }
 
 demo_init() {
     export PATH="${venv}/bin:${PATH}"
@@ -32,8 +38,8 @@ demo_init() {
 
 # Build the collection and install the tarball, as a user would.
 demo_install_collection() {
-    ansible-galaxy collection build "${repo}" --output-path "${work}" --force >/dev/null
-    ansible-galaxy collection install "${work}"/viam-cloud-*.tar.gz -p "${work}/collections" --force >/dev/null
+    ansible-galaxy collection build "${repo}" --output-path "${work}" --force >/dev/null || return 1
+    ansible-galaxy collection install "${work}"/viam-cloud-*.tar.gz -p "${work}/collections" --force >/dev/null || return 1
     ansible-galaxy collection list viam.cloud -p "${work}/collections" 2>/dev/null | tail -n 1
 }
 

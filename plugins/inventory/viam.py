@@ -118,15 +118,45 @@ options:
     default: [fqdn, local_fqdn, dns_name, id]
   ansible_host:
     description:
-      - Where C(ansible_host) comes from, in order of preference; the first that the part has wins.
+      - Where C(ansible_host), the address Ansible connects to, comes from, in order of preference; the first
+        source that gives a part an address wins.
+      - The host names (the parts' C(*.viam.cloud) FQDNs by default) identify parts to Viam's signalling
+        service and are not names a DNS resolver knows, so to reach the robots' computers over SSH set this
+        option (or C(ansible_host) in O(compose)).
+      - V(metadata.KEY) is the string under KEY (for example V(metadata.ssh_host)) in the part's user metadata,
+        else in its machine's; V(part_metadata.KEY) and V(machine_metadata.KEY) look in one of them only. A
+        metadata source makes the plugin read the metadata, as O(metadata=true) does. Label each machine
+        (or each part, for a machine with several computers) with M(viam.cloud.viam_robot) or
+        M(viam.cloud.viam_robot_part) and their O(viam.cloud.viam_robot#module:metadata) option.
       - V(public_ip_address) is the public address the app last saw the part connect from (it may be the
-        address of a NAT router). The others are as in O(hostnames).
-      - Empty (the default) sets no C(ansible_host), so Ansible connects to the host name.
-      - For anything else, set C(ansible_host) with O(compose), for example from user metadata.
+        address of a NAT router, and is empty for a part that never connected).
+      - V(private_ip_address) is the first of the addresses C(viam-server) reported for its computer (the
+        C(ips) of the part's C(user_supplied_info), loopback and link-local ones left out), typically on the
+        robot's local network. It needs every machine's parts read, as O(part_details=true) does, and sets the
+        host variable C(viam_private_ip_addresses).
+      - V(local_fqdn), V(fqdn), V(dns_name), V(id) and V(name) are as in O(hostnames); use them only where your
+        own DNS or C(/etc/hosts) resolves them.
+      - Empty (the default) sets no C(ansible_host), so Ansible would connect to the host name.
+      - C(ansible_host) set by O(compose) wins over this option. O(compose) sees the value chosen here as
+        C(ansible_host), so an expression that keeps it and falls back to another with Jinja's C(default)
+        filter adds a last fallback (see the examples).
+      - A host left without an address is reported (see O(missing_address)).
     type: list
     elements: str
-    choices: [public_ip_address, fqdn, local_fqdn, dns_name, id, name]
     default: []
+  missing_address:
+    description:
+      - What to do about hosts that have no address to connect to after O(ansible_host) and O(compose), that is
+        no C(ansible_host) and no C(ansible_connection=local).
+      - Such hosts always get the host variable C(viam_address_source=null) and, with O(default_groups), join
+        the group C(<group_prefix>no_address) (C(viam_no_address), which exists even when empty), so that a
+        playbook can leave them out with the host pattern C(viam:!viam_no_address).
+      - V(warn) (the default) also shows one warning that names them, V(error) fails the inventory, V(ignore)
+        says nothing (for example when your own DNS resolves the host names).
+    type: str
+    choices: [warn, error, ignore]
+    default: warn
+    version_added: 0.2.0
   hostvars_prefix:
     description:
       - Prefix of the names of the host variables this plugin sets (C(ansible_host) excepted).
@@ -148,7 +178,8 @@ options:
       - They are C(<prefix>location_<location name>) (a sub-location's group is also a child of its parent
         location's group), C(<prefix>machine_<machine name>), C(<prefix>main_parts) and
         C(<prefix>non_main_parts), C(<prefix>online) and C(<prefix>offline), and
-        C(<prefix>fragment_<fragment name>) for each fragment a part uses.
+        C(<prefix>fragment_<fragment name>) for each fragment a part uses, and C(<prefix>no_address) for the
+        hosts without an address to connect to (see O(missing_address)).
       - Names are sanitized the Ansible way, for example C(site-01) becomes C(site_01).
     type: str
     default: viam_
@@ -219,6 +250,8 @@ options:
       - Read every machine's parts with C(GetRobotParts) (one call per machine, concurrently) and take the
         FQDNs exactly as the API reports them, instead of building them from the summary's DNS name and
         the domain learnt from one part.
+      - Also sets the host variable C(viam_private_ip_addresses), the addresses C(viam-server) reported for
+        the part's computer (see O(ansible_host)).
       - The plugin does this by itself for parts whose FQDN it cannot build.
     type: bool
     default: false
@@ -276,8 +309,14 @@ notes:
     C(viam_location_id), C(viam_location_name), C(viam_organization_id), C(viam_fqdn), C(viam_local_fqdn),
     C(viam_dns_name), C(viam_main_part), C(viam_online), C(viam_online_state), C(viam_last_access),
     C(viam_last_online), C(viam_seconds_since_online), C(viam_os), C(viam_platform),
-    C(viam_public_ip_address), C(viam_server_version), C(viam_agent_version) and C(viam_fragments)
-    (a list of dictionaries with C(id) and C(name)); with O(hostvars_prefix) in place of C(viam_).
+    C(viam_public_ip_address), C(viam_server_version), C(viam_agent_version), C(viam_fragments)
+    (a list of dictionaries with C(id) and C(name)) and C(viam_address_source) (the O(ansible_host) source that
+    gave C(ansible_host), V(compose), V(local) for a host that O(compose) makes local, or C(null) when the host
+    has no address); with O(hostvars_prefix) in place of C(viam_).
+  - The options of the inventory file are checked strictly before anything is listed, so that a mistake cannot
+    widen the inventory to the whole fleet. An unknown option (such as C(location) for O(locations)) is an error
+    that names the closest valid option, and a value of the wrong type (V(maybe) for O(online_only), a string where a
+    list belongs, an empty O(locations)) is an error that names the option, the value and the expected type.
   - The API has no paging for C(ListMachineSummaries), only a limit. The plugin asks for all the machines
     at once, checks the answer against the machine counts of C(ListLocations) and, if it looks cut short,
     asks again per location.
@@ -303,15 +342,30 @@ cache: true
 cache_timeout: 600
 
 ---
+# SSH to the robots' computers. The *.viam.cloud host names are not in DNS, so
+# each host needs an address: the string under ssh_host in its part's (else its
+# machine's) user metadata, else the public IP the app last saw it use. Label a
+# machine once with viam.cloud.viam_robot (metadata: {ssh_host: 192.0.2.10}).
+# Hosts with neither are named in a warning and put in viam_no_address:
+#   ansible -i robots.viam.yml 'viam:!viam_no_address' -m ansible.builtin.ping
+plugin: viam.cloud.viam
+ansible_host: [metadata.ssh_host, public_ip_address]
+compose:
+  ansible_user: viam_machine_metadata.ssh_user | default('viam')
+
+---
 # The online main parts of the rovers in the lab (and the lab's sub-locations),
-# reached over SSH at their local FQDN.
+# at the LAN address in the part's metadata (lan_ip), else at the name the
+# lab's own DNS gives them: a compose expression as the last fallback.
 plugin: viam.cloud.viam
 locations: [lab]
 include_sub_locations: true
 machines: ["rover-*"]
 main_part_only: true
 online_only: true
-ansible_host: [local_fqdn, fqdn]
+ansible_host: [part_metadata.lan_ip]
+compose:
+  ansible_host: ansible_host | default(viam_part_name ~ '.lab.example.com')
 
 ---
 # Groups from metadata and device facts; the SSH user from the machine's metadata.
@@ -350,7 +404,7 @@ from ansible_collections.viam.cloud.plugins.module_utils import inventory as inv
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: private_ip_addresses with part_details
 SUMMARY_PAGE = 100  # ListMachineSummaries' default limit (app.proto)
 OPEN_LIMIT = 100000  # the limit of a ListMachineSummaries sent before the machine counts are known
 DEFAULT_DOMAIN = "viam.cloud"
@@ -407,6 +461,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # ------------------------------------------------------------------ options
 
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        # The inventory file's options as YAML loaded them, before Ansible coerces them: a misspelt option is
+        # ignored by Ansible and 'maybe' is a false boolean to it, and either would widen the inventory.
+        if direct is not None and isinstance(direct, dict):
+            problems = inv.option_problems(direct, self.option_definitions)
+            problems += [p for p in (inv.address_source_problem(x) for x in direct.get("ansible_host") or []
+                                     if isinstance(direct.get("ansible_host"), list)) if p]
+            if problems:
+                raise AnsibleError("viam.cloud.viam inventory: %s: %s" % (getattr(self, "_path", "the inventory file"),
+                                                                          "; ".join(problems)))
+        super(InventoryModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+
     def _templated(self, name):
         """An option's value, rendered if it is a template (vault, AWX credentials, lookups)."""
         value = self.get_option(name)
@@ -434,8 +500,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             locations=[str(x) for x in self.get_option("locations") or []],
             include_sub_locations=self.get_option("include_sub_locations"),
             fragments=[str(x) for x in self.get_option("fragments") or []],
-            metadata=self.get_option("metadata"),
-            part_details=self.get_option("part_details"),
+            metadata=bool(self.get_option("metadata")) or inv.sources_need_metadata(self.get_option("ansible_host")),
+            part_details=bool(self.get_option("part_details")) or inv.sources_need_details(self.get_option("ansible_host")),
             fqdn_domain=self._templated("fqdn_domain"),
             include_secrets=self.get_option("include_secrets"),
             strict_permissions=self.get_option("strict_permissions"),
@@ -452,6 +518,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                           explicit="api_key_id and api_key in %s" % self._path)
         if problem:
             raise AnsibleError("viam.cloud.viam inventory: %s" % problem)
+        for source in self.get_option("ansible_host") or []:
+            problem = inv.address_source_problem(source)
+            if problem:
+                raise AnsibleError("viam.cloud.viam inventory: %s" % problem)
+        if self.get_option("missing_address") not in inv.MISSING_ADDRESS_CHOICES:
+            raise AnsibleError("viam.cloud.viam inventory: missing_address must be one of %s"
+                               % ", ".join(inv.MISSING_ADDRESS_CHOICES))
         if s["max_concurrency"] is None or s["max_concurrency"] < 1:
             raise AnsibleError("viam.cloud.viam inventory: max_concurrency must be at least 1")
         if s["fqdn_domain"]:
@@ -616,6 +689,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         constructed = bool(compose or groups or keyed)
         made = set()
         used_locations = {}
+        no_address = []
+        source_var = (self.get_option("hostvars_prefix") or "") + "address_source"
         for name, record in hosts:
             # Names and metadata are written by anyone who may edit a machine, not by whoever runs Ansible:
             # unsafe, so that no ansible-core templates them (on 2.19+ untrusted text is never templated,
@@ -636,8 +711,61 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._set_composite_vars(compose, host_vars, name, strict=strict)
                 self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
                 self._add_host_to_keyed_groups(keyed, host_vars, name, strict=strict)
+            source = self._address_source(name, host_vars, builder.address(record)[1])
+            # Unsafe like every viam_ variable, though the plugin's own word: no host variable of this plugin
+            # is ever a template.
+            inventory.set_variable(name, source_var, _unsafe(source))
+            if source is None:
+                no_address.append(name)
         if builder.default_groups:
             self._nest_locations(payload.get("locations", []), used_locations, builder)
+        self._report_no_address(no_address, len(hosts), builder)
+
+    def _address_source(self, name, host_vars, source):
+        """Where the host's final ansible_host came from (an ansible_host source, or compose), or None when it has
+        no address to connect to. A host that compose makes local needs none."""
+        final = self.inventory.get_host(name).vars
+        address = final.get("ansible_host")
+        if address and str(address).strip():
+            return source if address == host_vars.get("ansible_host") else "compose"
+        if str(final.get("ansible_connection") or "") in ("local", "ansible.builtin.local"):
+            return "local"
+        return None
+
+    def _report_no_address(self, names, total, builder):
+        """Hosts without an address: a group, and a warning or an error (missing_address).
+
+        The group exists even when empty, so that the pattern 'viam:!viam_no_address' of a playbook never
+        draws Ansible's warning about a group it cannot match."""
+        mode = self.get_option("missing_address")
+        group = None
+        if builder.default_groups:
+            group = self._sanitize_group_name(builder.group_prefix + "no_address")
+            self.inventory.add_group(group)
+            for name in names:
+                self.inventory.add_child(group, name)
+        if not names or mode == "ignore":
+            return
+        sources = self.get_option("ansible_host") or []
+        if sources:
+            via_compose = " or compose" if self.get_option("compose") else ""
+            origin = "none of ansible_host: [%s]%s gives them one" % (", ".join(sources), via_compose)
+            hint = ("Give them one (for example ssh_host in the machine's metadata with "
+                    "viam.cloud.viam_robot), or add a source or a compose fallback")
+        else:
+            origin = "the ansible_host option is empty%s" % (" and compose sets none" if self.get_option("compose")
+                                                             else "")
+            hint = ("Set the ansible_host option, for example ansible_host: [metadata.ssh_host, public_ip_address] "
+                    "with ssh_host in the machines' metadata")
+        text = ("%d of %d hosts without an address to connect to (%s): %s. SSH would try their names, which DNS does "
+                "not know. %s (ansible-doc -t inventory viam.cloud.viam)"
+                % (len(names), total, origin, inv.describe_hosts(names), hint))
+        if group:
+            text += ". They are in the group %s: hosts: '%s:!%s' leaves them out" % (
+                group, self._sanitize_group_name(self.get_option("group") or "") or "all", group)
+        if mode == "error":
+            raise AnsibleError("viam.cloud.viam inventory: %s (missing_address is error)" % text)
+        self.display.warning("viam.cloud.viam inventory: %s (missing_address: ignore silences this warning)" % text)
 
     def _nest_locations(self, locations, used, builder):
         """Each sub-location's group becomes a child of its parent location's group (up to the top)."""
@@ -946,7 +1074,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return None
 
     def _fill_details(self, client, s, records, machine_ids):
-        """GetRobotParts per machine (concurrently): exact FQDNs, and secrets when asked."""
+        """GetRobotParts per machine (concurrently): exact FQDNs, the addresses viam-server reported, and secrets
+        when asked."""
+        from ansible_collections.viam.cloud.plugins.module_utils.convert import struct_to_dict
+
         def one(machine_id):
             try:
                 return machine_id, self._call(client.get_robot_parts, robot_id=machine_id,
@@ -970,12 +1101,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for record in records:
             part = parts.get(record["part_id"])
             if part is None:
+                if s["part_details"]:
+                    record["private_ip_addresses"] = []
                 if not record["fqdn"]:
                     record["fqdn"], record["local_fqdn"] = inv.fqdns(record["dns_name"], record["location_id"],
                                                                      s["fqdn_domain"] or DEFAULT_DOMAIN)
                 continue
             record["fqdn"], record["local_fqdn"] = part.fqdn, part.local_fqdn
             record["dns_name"] = part.dns_name or record["dns_name"]
+            if s["part_details"]:
+                record["private_ip_addresses"] = inv.reported_ips(struct_to_dict(part.user_supplied_info))
             if s["include_secrets"]:
                 record["secret"] = part.secret
                 record["secrets"] = [dict(id=x.id, secret=x.secret, state=_enum_name(x, "state"),

@@ -25,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import fnmatch
 import re
 import typing as t
@@ -44,6 +45,21 @@ NAME_SOURCES = {
     "name": "part_name",
     "public_ip_address": "public_ip_address",
 }
+
+# ansible_host sources beyond NAME_SOURCES: a key of the user metadata, "metadata.KEY" (the part's, else its
+# machine's), "part_metadata.KEY" or "machine_metadata.KEY". They make the plugin read metadata.
+METADATA_SOURCE_RE = re.compile(r"^(metadata|part_metadata|machine_metadata)\.(\S+)$")
+METADATA_SOURCE_KEYS = {
+    "metadata": ("part_metadata", "machine_metadata"),
+    "part_metadata": ("part_metadata",),
+    "machine_metadata": ("machine_metadata",),
+}
+MISSING_ADDRESS_CHOICES = ("warn", "error", "ignore")
+# ansible_host source -> record key of a list of addresses (the first wins): the LAN addresses viam-server
+# reported for its host (RobotPart.user_supplied_info "ips", read with GetRobotParts).
+LIST_ADDRESS_SOURCES = {"private_ip_address": "private_ip_addresses"}
+# Optional record keys besides OPTIONAL_FIELDS: present when the parts were read with GetRobotParts.
+DETAIL_FIELDS = ("private_ip_addresses",)
 
 # Every record has these keys (in this order: also the column order of the cache).
 RECORD_FIELDS = (
@@ -160,7 +176,7 @@ def count_machines(response) -> int:
 
 def pack_records(records: list[dict]) -> dict:
     """Records as columns and rows (a much faster JSON load than 3,000 dicts for the cache)."""
-    extra = [f for f in OPTIONAL_FIELDS if any(f in r for r in records)]
+    extra = [f for f in OPTIONAL_FIELDS + DETAIL_FIELDS if any(f in r for r in records)]
     columns = list(RECORD_FIELDS) + extra
     fragment_col = columns.index("fragments")
     rows = []
@@ -336,6 +352,184 @@ def assign_host_names(records: list[dict], hostnames: t.Sequence[str]) -> tuple[
     return hosts, warnings
 
 
+# ------------------------------------------------------------------ ansible_host
+
+def address_source_problem(source: str) -> t.Optional[str]:
+    """Why ``source`` is not a valid entry of the ansible_host option (None when it is)."""
+    if not isinstance(source, str):
+        return "ansible_host entries are strings, not %r" % (source,)
+    if source in ANSIBLE_HOST_CHOICES or source in LIST_ADDRESS_SOURCES or METADATA_SOURCE_RE.match(source):
+        return None
+    names = list(ANSIBLE_HOST_CHOICES) + list(LIST_ADDRESS_SOURCES)
+    valid = names + ["metadata.ssh_host", "part_metadata.ssh_host", "machine_metadata.ssh_host"]
+    return ("unknown ansible_host source '%s'%s: use %s, or metadata.KEY, part_metadata.KEY or machine_metadata.KEY "
+            "for a key of the user metadata" % (source, _did_you_mean(source, valid), ", ".join(names)))
+
+
+def sources_need_details(sources: t.Iterable[str]) -> bool:
+    """True when an ansible_host source needs every part read with GetRobotParts (private_ip_address)."""
+    return any(s in LIST_ADDRESS_SOURCES for s in sources or ())
+
+
+def reported_ips(user_supplied_info: dict) -> list:
+    """The addresses viam-server reported for its host (the "ips" of RobotPart.user_supplied_info), as strings;
+    loopback and link-local addresses left out (no controller reaches a robot there)."""
+    ips = (user_supplied_info or {}).get("ips")
+    if not isinstance(ips, list):
+        return []
+    out = []
+    for ip in ips:
+        if isinstance(ip, str) and ip.strip() and not ip.startswith(("127.", "::1", "169.254.", "fe80:")):
+            out.append(ip.strip())
+    return out
+
+
+def sources_need_metadata(sources: t.Iterable[str]) -> bool:
+    """True when an ansible_host source reads user metadata (the plugin then reads it as with metadata: true)."""
+    return any(isinstance(s, str) and METADATA_SOURCE_RE.match(s) for s in sources or ())
+
+
+def pick_address(record: dict, sources: t.Iterable[str]) -> tuple[t.Optional[str], t.Optional[str]]:
+    """(address, the source it came from) for ansible_host: the first source with a non-empty string, else
+    (None, None). Metadata values that are not strings (numbers, lists, ...) do not count."""
+    for source in sources:
+        found = METADATA_SOURCE_RE.match(source)
+        if found:
+            kind, key = found.groups()
+            for field in METADATA_SOURCE_KEYS[kind]:
+                value = (record.get(field) or {}).get(key)
+                if isinstance(value, str) and value.strip():
+                    return value.strip(), source
+            continue
+        if source in LIST_ADDRESS_SOURCES:
+            values = record.get(LIST_ADDRESS_SOURCES[source]) or []
+            if values:
+                return values[0], source
+            continue
+        value = record.get(NAME_SOURCES[source])
+        if value:
+            return value, source
+    return None, None
+
+
+def describe_hosts(names: t.Sequence[str], limit: int = 5) -> str:
+    """'a, b, c and 4 more': a few host names for a message."""
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (" and %d more" % (len(names) - limit) if len(names) > limit else "")
+
+
+# ------------------------------------------------------------------ inventory file checks
+
+_BOOL_WORDS = ("true", "false", "yes", "no", "on", "off")
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# Types that may be null (unset): a null list or boolean is more likely a mistake (``locations:`` with its
+# entries commented out would otherwise mean every location).
+_NULL_OK = ("str", "string", "path", "tmppath", "pathspec", "pathlist", "dict", "dictionary", "raw", None)
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return "a %s" % type(value).__name__
+
+
+def _show(value) -> str:
+    text = repr(value) if not isinstance(value, str) else "'%s'" % value
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _scalar_problem(value, kind: str) -> t.Optional[str]:
+    """What is wrong with one value of type ``kind`` (an Ansible option type), or None."""
+    if kind in ("bool", "boolean"):
+        if isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in _BOOL_WORDS):
+            return None
+        return "a boolean (true or false)"
+    if kind in ("int", "integer"):
+        if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and _INT_RE.match(value)):
+            return None
+        return "an integer"
+    if kind == "float":
+        if (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
+                isinstance(value, str) and _FLOAT_RE.match(value.strip())):
+            return None
+        return "a number"
+    if kind in ("str", "string", "path", "tmppath", "pathspec"):
+        if isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            return None
+        return "a string" + (" (quote it)" if isinstance(value, bool) else "")
+    if kind in ("dict", "dictionary"):
+        return None if isinstance(value, dict) else "a mapping"
+    return None
+
+
+def _did_you_mean(value, choices) -> str:
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return " (did you mean '%s'?)" % close[0] if close else ""
+
+
+def option_problems(config: dict, definitions: dict) -> list[str]:
+    """What is wrong with the options of an inventory file (``config``, as YAML loaded it), against the plugin's
+    option ``definitions`` (name -> type, elements, choices, aliases): unknown options, with the closest valid
+    name, and values of the wrong type or outside their choices. Strict on purpose: a misspelt or mistyped
+    filter must fail, not widen the inventory to the whole fleet."""
+    names = {}
+    for name, definition in definitions.items():
+        names[name] = name
+        for alias in (definition or {}).get("aliases") or ():
+            names[alias] = name
+    problems = []
+    for key, value in config.items():
+        if key not in names:
+            close = difflib.get_close_matches(str(key), sorted(names), n=1, cutoff=0.6)
+            hint = (": did you mean '%s'?" % close[0]) if close else \
+                " (ansible-doc -t inventory viam.cloud.viam lists the options)"
+            problems.append("unknown option '%s'%s" % (key, hint))
+            continue
+        definition = definitions[names[key]] or {}
+        kind = definition.get("type") or "str"
+        choices = definition.get("choices")
+        if value is None:
+            if kind not in _NULL_OK:
+                problems.append("option '%s' is empty (null): give it a value%s, or remove it"
+                                % (key, " ([] for none)" if kind == "list" else ""))
+            continue
+        if kind == "list":
+            if not isinstance(value, list):
+                problems.append("option '%s' must be a list, got %s (%s): write it as %s: [%s]"
+                                % (key, _show(value), _kind(value), key,
+                                   value if isinstance(value, str) else "..."))
+                continue
+            elements = definition.get("elements")
+            for index, item in enumerate(value):
+                want = _scalar_problem(item, elements) if elements else None
+                if want:
+                    problems.append("option '%s': item %d must be %s, got %s (%s)"
+                                    % (key, index + 1, want, _show(item), _kind(item)))
+                elif choices and item not in choices:
+                    problems.append("option '%s': item %s is not one of %s%s"
+                                    % (key, _show(item), ", ".join(choices), _did_you_mean(item, choices)))
+            continue
+        want = _scalar_problem(value, kind)
+        if want:
+            problems.append("option '%s' must be %s, got %s (%s)" % (key, want, _show(value), _kind(value)))
+        elif choices and value not in choices:
+            problems.append("option '%s' must be one of %s, got %s%s"
+                            % (key, ", ".join(choices), _show(value), _did_you_mean(value, choices)))
+    return problems
+
+
 class HostBuilder:
     """Host variables and default groups of records, with the options applied once.
 
@@ -344,7 +538,7 @@ class HostBuilder:
 
     def __init__(self, prefix: str = "viam_", ansible_host: t.Sequence[str] = (), group_prefix: str = "viam_",
                  sanitize: t.Optional[t.Callable[[str], str]] = None, default_groups: bool = True) -> None:
-        fields = RECORD_FIELDS + OPTIONAL_FIELDS
+        fields = RECORD_FIELDS + OPTIONAL_FIELDS + DETAIL_FIELDS
         self.var_names = dict((f, prefix + f) for f in fields)
         self.ansible_host = list(ansible_host)
         self.group_prefix = group_prefix
@@ -361,11 +555,16 @@ class HostBuilder:
     def host_vars(self, record: dict) -> dict:
         names = self.var_names
         out = dict((names[k], v) for k, v in record.items())
-        if self.ansible_host:
-            address = pick(record, self.ansible_host)
-            if address:
-                out["ansible_host"] = address
+        address, dummy = self.address(record)
+        if address:
+            out["ansible_host"] = address
         return out
+
+    def address(self, record: dict) -> tuple[t.Optional[str], t.Optional[str]]:
+        """(ansible_host, its source) from the ansible_host sources, or (None, None)."""
+        if not self.ansible_host:
+            return None, None
+        return pick_address(record, self.ansible_host)
 
     def location_group(self, location_name: str) -> str:
         return self.group(self.group_prefix + "location_" + location_name)

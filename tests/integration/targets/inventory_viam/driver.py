@@ -11,7 +11,9 @@ them; default groups; --graph; compose / groups / keyed_groups; filters;
 sub-locations; metadata; secrets; hostnames / ansible_host; env and templated
 options; the cache (no call on the second run); failures (bad credentials,
 unknown organization, unknown location); a location-scoped key (warning, and
-failure with strict_permissions).
+failure with strict_permissions); ansible_host from metadata and the public IP,
+and hosts without an address (warning, group, missing_address: error); typos
+and wrong types in the inventory file (errors before any call).
 
     python driver.py [--update-golden]
 Env: VIAM_COLLECTIONS_PARENT (the directory holding ansible_collections/viam/cloud).
@@ -430,6 +432,78 @@ def metadata(env):
         counts[call["method"]] = counts.get(call["method"], 0) + 1
     expect(counts.get("GetRobotPartMetadata") == len(hv) and counts.get("GetOrganizationMetadata") == 1,
            "one metadata call per part and organization", counts)
+
+
+@check
+def ssh_addresses(env):
+    hv = hostvars(env.run(env.base())[0])
+    labelled = next(v["viam_machine_id"] for v in hv.values() if v["viam_machine_name"] == "site-02-m002")
+    env.client.update_robot_metadata(id=labelled, data={"ssh_host": "192.0.2.10"})
+    config = env.base(ansible_host=["metadata.ssh_host", "public_ip_address"])
+    out, err, made = env.run(config)
+    hv = hostvars(out)
+    expect(any(c["method"] == "GetRobotMetadata" for c in made), "a metadata source reads the metadata",
+           sorted(set(c["method"] for c in made)))
+    missing = set()
+    for name, v in hv.items():
+        if v["viam_machine_id"] == labelled:
+            expect(v["ansible_host"] == "192.0.2.10" and v["viam_address_source"] == "metadata.ssh_host",
+                   "ansible_host from the machine's metadata", v)
+        elif v["viam_public_ip_address"]:
+            expect(v["ansible_host"] == v["viam_public_ip_address"] and v["viam_address_source"] == "public_ip_address",
+                   "ansible_host from the public IP", v)
+        else:
+            expect("ansible_host" not in v and v["viam_address_source"] is None, "no address", v)
+            missing.add(name)
+    expect(missing, "the fleet has hosts without an address (never connected, annex-m1)", sorted(hv))
+    expect(group_hosts(out, "viam_no_address") == missing, "group viam_no_address", out.get("viam_no_address"))
+    text = " ".join(err.split())
+    expect("%d of %d hosts without an address to connect to" % (len(missing), len(hv)) in text
+           and all(name in text for name in sorted(missing)[:5]) and "viam:!viam_no_address" in text,
+           "a warning names the hosts without an address", err[-1500:])
+    # The playbook pattern of the docs skips them.
+    text, _err, _calls = env.run(config, args=("viam:!viam_no_address", "--list-hosts"), program="ansible")
+    expect("hosts (%d):" % (len(hv) - len(missing)) in text and not any(name in text for name in missing),
+           "hosts: 'viam:!viam_no_address' leaves them out", text[-1500:])
+    _out, err, _calls = env.run(dict(config, missing_address="error"), fail=True)
+    expect("missing_address is error" in " ".join(err.split()), "missing_address: error fails", err[-1500:])
+    _out, err, _calls = env.run(dict(config, missing_address="ignore"))
+    expect("without an address" not in err, "missing_address: ignore says nothing", err[-1500:])
+    # The LAN addresses viam-server reported (user_supplied_info "ips"): every machine's parts are read.
+    out, _err, made = env.run(env.base(ansible_host=["private_ip_address"], missing_address="ignore"))
+    hv = hostvars(out)
+    reported = {}
+    for loc in env.client.list_locations(organization_id=env.org).locations:
+        for robot in env.client.list_robots(location_id=loc.id).robots:
+            for part in env.client.get_robot_parts(robot_id=robot.id).parts:
+                ips = list(part.user_supplied_info.fields["ips"].list_value.values) \
+                    if "ips" in part.user_supplied_info.fields else []
+                reported[part.id] = [ip.string_value for ip in ips]
+    expect(any(reported.values()), "the seeded fleet reports addresses", reported)
+    for name, v in hv.items():
+        want = reported[v["viam_part_id"]]
+        expect(v["viam_private_ip_addresses"] == want and v.get("ansible_host") == (want[0] if want else None),
+               "ansible_host from private_ip_address", v)
+    machines = set(v["viam_machine_id"] for v in hv.values())
+    expect(sum(1 for c in made if c["method"] == "GetRobotParts") >= len(machines),
+           "private_ip_address reads every machine's parts", [c["method"] for c in made])
+
+
+@check
+def option_typos(env):
+    cases = [
+        ({"location": ["site-01"]}, "unknown option 'location': did you mean 'locations'?"),
+        ({"online_only": "maybe"}, "option 'online_only' must be a boolean (true or false), got 'maybe' (a string)"),
+        ({"locations": "site-01"}, "option 'locations' must be a list, got 'site-01' (a string)"),
+        ({"main_part_only": None}, "option 'main_part_only' is empty (null)"),
+        ({"ansible_host": ["public_ip"]}, "unknown ansible_host source 'public_ip' (did you mean 'public_ip_address'?)"),
+    ]
+    for options, message in cases:
+        config = env.base()
+        config.update(options)  # base() drops None values
+        _out, err, made = env.run(config, fail=True)
+        expect(message in " ".join(err.split()), "the error names the option: %s" % message, err[-1500:])
+        expect(made == [], "no API call before the file is checked", made)
 
 
 @check

@@ -306,9 +306,12 @@ class FakeClient:
                         fqdn, local = inv.fqdns(p.dns_name, loc.location_id, self.domain)
                         if self.domain == "odd":
                             fqdn, local = "%s.example.net" % p.dns_name, "%s.local" % p.dns_name
-                        parts.append(app_pb2.RobotPart(id=p.part_id, name=p.part_name, dns_name=p.dns_name,
-                                                       location_id=loc.location_id, fqdn=fqdn, local_fqdn=local,
-                                                       secret="s-" + p.part_id))
+                        part = app_pb2.RobotPart(id=p.part_id, name=p.part_name, dns_name=p.dns_name,
+                                                 location_id=loc.location_id, fqdn=fqdn, local_fqdn=local,
+                                                 secret="s-" + p.part_id)
+                        if p.part_name == "rover-1-main":  # what a connected viam-server reports
+                            part.user_supplied_info.update({"host": "rover", "ips": ["127.0.0.1", "192.168.7.1"]})
+                        parts.append(part)
         return app_pb2.GetRobotPartsResponse(parts=parts)
 
     # metadata: slow enough to overlap, counting the calls in flight
@@ -342,7 +345,8 @@ class FakeClient:
 
 
 OPTION_DEFAULTS = {
-    "hostnames": ["fqdn", "local_fqdn", "dns_name", "id"], "ansible_host": [], "hostvars_prefix": "viam_",
+    "hostnames": ["fqdn", "local_fqdn", "dns_name", "id"], "ansible_host": [], "missing_address": "warn",
+    "hostvars_prefix": "viam_",
     "group": "viam", "default_groups": True, "group_prefix": "viam_", "machines": [], "main_part_only": False,
     "online_only": False, "include_filters": [], "exclude_filters": [], "strict": False, "compose": {},
     "groups": {}, "keyed_groups": [], "leading_separator": True, "use_extra_vars": False,
@@ -549,3 +553,212 @@ def test_nested_concurrency_does_not_deadlock_with_one_slot():
     payload = fetch(module, client, settings(organization_ids=[ORG, ORG], max_concurrency=1, fqdn_domain="viam.cloud"))
     assert module.max_in_flight == 1
     assert len(payload["records"]) == 3
+
+
+# ---------------------------------------------------------------- ansible_host: where SSH connects
+
+def test_pick_address_from_metadata_then_the_public_ip():
+    rec = dict(by_part(records())["rover-1-main"], part_metadata={"ssh_host": " 192.0.2.7 "},
+               machine_metadata={"ssh_host": "192.0.2.1", "port": 22})
+    sources = ["metadata.ssh_host", "public_ip_address"]
+    assert inv.pick_address(rec, sources) == ("192.0.2.7", "metadata.ssh_host")  # the part's wins, trimmed
+    assert inv.pick_address(dict(rec, part_metadata={}), sources) == ("192.0.2.1", "metadata.ssh_host")
+    assert inv.pick_address(rec, ["part_metadata.nope", "machine_metadata.ssh_host"]) == (
+        "192.0.2.1", "machine_metadata.ssh_host")
+    # not a string (a number, a list) or empty: not an address
+    assert inv.pick_address(rec, ["machine_metadata.port", "public_ip_address"]) == (
+        "203.0.113.1", "public_ip_address")
+    assert inv.pick_address(dict(rec, part_metadata={"ssh_host": " "}, machine_metadata={}), sources) == (
+        "203.0.113.1", "public_ip_address")
+    # records without metadata (not read) and without a public IP: nothing
+    assert inv.pick_address(by_part(records())["arm-1-main"], sources) == (None, None)
+    assert inv.pick_address(by_part(records())["arm-1-main"], ["local_fqdn"]) == (
+        "arm-1-main.bbbbbbbbb2.local.viam.cloud", "local_fqdn")
+
+
+def test_private_ip_address_is_the_first_reported_lan_address():
+    rec = dict(by_part(records())["rover-1-main"], private_ip_addresses=["192.168.1.20", "10.0.0.2"])
+    assert inv.pick_address(rec, ["private_ip_address", "public_ip_address"]) == (
+        "192.168.1.20", "private_ip_address")
+    assert inv.pick_address(dict(rec, private_ip_addresses=[]), ["private_ip_address"]) == (None, None)
+    assert inv.reported_ips({"ips": ["127.0.0.1", "fe80::1", " 192.168.1.20 ", 5, "10.0.0.2"], "host": "x"}) == [
+        "192.168.1.20", "10.0.0.2"]
+    assert inv.reported_ips({}) == [] and inv.reported_ips({"ips": "10.0.0.1"}) == []
+    assert inv.sources_need_details(["private_ip_address"]) and not inv.sources_need_details(["public_ip_address"])
+    assert inv.address_source_problem("private_ip_address") is None
+    assert "did you mean 'private_ip_address'" in inv.address_source_problem("private_ip")
+
+
+def test_part_details_read_the_reported_addresses():
+    client = FakeClient()
+    payload = fetch(plugin(), client, settings(part_details=True))
+    recs = by_part(payload["records"])
+    assert recs["rover-1-main"]["private_ip_addresses"] == ["192.168.7.1"]
+    assert all("private_ip_addresses" in r for r in payload["records"])
+    assert inv.unpack_records(inv.pack_records(payload["records"])) == payload["records"]
+    payload = fetch(plugin(), FakeClient(), settings(fqdn_domain="viam.cloud"))
+    assert not any("private_ip_addresses" in r for r in payload["records"])
+
+
+def test_address_sources_are_checked_and_metadata_ones_read_metadata():
+    for good in ("public_ip_address", "local_fqdn", "metadata.ssh_host", "part_metadata.lan.ip",
+                 "machine_metadata.ssh_host"):
+        assert inv.address_source_problem(good) is None, good
+    assert "did you mean 'metadata.ssh_host'" in inv.address_source_problem("metdata.ssh_host")
+    assert "did you mean 'public_ip_address'" in inv.address_source_problem("public_ip")
+    assert "metadata.KEY" in inv.address_source_problem("metadata.")
+    assert inv.sources_need_metadata(["public_ip_address", "metadata.ssh_host"])
+    assert not inv.sources_need_metadata(["public_ip_address", "local_fqdn"]) and not inv.sources_need_metadata(None)
+
+
+class FakeDisplay:
+    def __init__(self):
+        self.warnings = []
+
+    def warning(self, text):
+        self.warnings.append(text)
+
+    def vv(self, text):
+        pass
+
+    vvv = vv
+
+
+def populated(payload, **options):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+
+    module = plugin(**options)
+    module.display = FakeDisplay()
+    module.templar = Templar(loader=DataLoader())
+    module._populate(payload, settings())
+    return module
+
+
+def with_metadata(payload):
+    for rec in payload["records"]:
+        rec["part_metadata"], rec["machine_metadata"] = {}, {}
+        if rec["machine_name"] == "rover-2":
+            rec["machine_metadata"] = {"ssh_host": "192.0.2.2"}
+    return payload
+
+
+def test_hosts_without_an_address_are_reported_and_grouped():
+    payload = with_metadata(fetch(plugin(), FakeClient(), settings(fqdn_domain="viam.cloud")))
+    module = populated(payload, ansible_host=["metadata.ssh_host", "public_ip_address"])
+    data = module.inventory
+    host_vars = dict((h, data.get_host(h).vars) for h in data.hosts)
+    by_name = dict((v["viam_part_name"], v) for v in host_vars.values())
+    assert by_name["rover-1-main"]["ansible_host"] == "203.0.113.1"
+    assert by_name["rover-1-main"]["viam_address_source"] == "public_ip_address"
+    assert by_name["rover-2-main"]["ansible_host"] == "192.0.2.2"
+    assert by_name["rover-2-main"]["viam_address_source"] == "metadata.ssh_host"
+    missing = sorted(h for h, v in host_vars.items() if v["viam_address_source"] is None)
+    assert [host_vars[h]["viam_part_name"] for h in missing] == ["arm-1-main", "rover-1-p1"]
+    assert all("ansible_host" not in host_vars[h] for h in missing)
+    assert sorted(h.name for h in data.groups["viam_no_address"].get_hosts()) == missing
+    [warning] = module.display.warnings
+    assert "2 of 4 hosts without an address" in warning and missing[0] in warning and missing[1] in warning
+    assert "hosts: 'viam:!viam_no_address'" in warning and "missing_address: ignore" in warning
+
+
+def test_missing_address_error_ignore_and_the_default_configuration():
+    payload = fetch(plugin(), FakeClient(), settings(fqdn_domain="viam.cloud"))
+    module = populated(payload)  # the default: no ansible_host at all
+    [warning] = module.display.warnings
+    assert "4 of 4 hosts" in warning and "ansible_host option is empty" in warning
+    assert "ansible_host: [metadata.ssh_host, public_ip_address]" in warning
+    module = populated(payload, missing_address="ignore")
+    assert module.display.warnings == [] and len(module.inventory.groups["viam_no_address"].get_hosts()) == 4
+    with pytest.raises(AnsibleError, match="4 of 4 hosts without an address.*missing_address is error"):
+        populated(payload, missing_address="error")
+    # without default groups: no group, the host variable still says it
+    module = populated(payload, default_groups=False, missing_address="ignore")
+    assert "viam_no_address" not in module.inventory.groups
+    assert all(h.vars["viam_address_source"] is None for h in module.inventory.hosts.values())
+    # every host has an address: no group, no warning
+    module = populated(payload, ansible_host=["local_fqdn"])
+    assert module.display.warnings == [] and module.inventory.groups["viam_no_address"].get_hosts() == []
+
+
+def test_compose_sets_or_completes_ansible_host():
+    payload = fetch(plugin(), FakeClient(), settings(fqdn_domain="viam.cloud"))
+    from ansible.template import trust_as_template  # as the YAML of an inventory file is
+
+    module = populated(payload, ansible_host=["public_ip_address"],
+                       compose={"ansible_host": trust_as_template("ansible_host | default(viam_part_name ~ '.lan')")})
+    host_vars = dict((h.vars["viam_part_name"], h.vars) for h in module.inventory.hosts.values())
+    assert host_vars["rover-1-main"]["ansible_host"] == "203.0.113.1"
+    assert host_vars["rover-1-main"]["viam_address_source"] == "public_ip_address"
+    assert host_vars["arm-1-main"]["ansible_host"] == "arm-1-main.lan"
+    assert host_vars["arm-1-main"]["viam_address_source"] == "compose"
+    assert module.display.warnings == []
+    # a host that compose makes local needs no address
+    module = populated(payload, compose={"ansible_connection": trust_as_template("'local'")})
+    assert module.display.warnings == []
+    assert all(h.vars["viam_address_source"] == "local" for h in module.inventory.hosts.values())
+
+
+# ---------------------------------------------------------------- the inventory file is checked strictly
+
+@pytest.fixture(scope="module")
+def definitions():
+    """The plugin's option definitions as ansible-core reads them: DOCUMENTATION with its doc fragments."""
+    from ansible.plugins.loader import fragment_loader
+    from ansible.utils.plugin_docs import get_docstring
+
+    from ansible_collections.viam.cloud.plugins.inventory import viam
+
+    doc = get_docstring(viam.__file__, fragment_loader, collection_name="viam.cloud")[0]
+    assert "keyed_groups" in doc["options"] and "cache_timeout" in doc["options"]
+    return doc["options"]
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"location": ["lab"]}, "unknown option 'location': did you mean 'locations'?"),
+    ({"online_ony": True}, "unknown option 'online_ony': did you mean 'online_only'?"),
+    ({"zzz": 1}, "unknown option 'zzz' (ansible-doc -t inventory viam.cloud.viam lists the options)"),
+    ({"online_only": "maybe"}, "option 'online_only' must be a boolean (true or false), got 'maybe' (a string)"),
+    ({"main_part_only": 2}, "option 'main_part_only' must be a boolean (true or false), got 2 (a number)"),
+    ({"locations": "lab"}, "option 'locations' must be a list, got 'lab' (a string): write it as locations: [lab]"),
+    ({"locations": None}, "option 'locations' is empty (null): give it a value ([] for none), or remove it"),
+    ({"machines": [True]}, "option 'machines': item 1 must be a string (quote it), got True (a boolean)"),
+    ({"include_filters": ["x"]}, "option 'include_filters': item 1 must be a mapping, got 'x' (a string)"),
+    ({"hostnames": ["fqnd"]}, "option 'hostnames': item 'fqnd' is not one of fqdn, local_fqdn, dns_name, id, name "
+                              "(did you mean 'fqdn'?)"),
+    ({"timeout": "soon"}, "option 'timeout' must be a number, got 'soon' (a string)"),
+    ({"max_concurrency": 1.5}, "option 'max_concurrency' must be an integer, got 1.5 (a number)"),
+    ({"group": ["a"]}, "option 'group' must be a string, got ['a'] (a list)"),
+    ({"compose": ["a"]}, "option 'compose' must be a mapping, got ['a'] (a list)"),
+    ({"missing_address": "loud"}, "option 'missing_address' must be one of warn, error, ignore, got 'loud'"),
+])
+def test_option_problems(definitions, config, message):
+    assert inv.option_problems(dict(config, plugin="viam.cloud.viam"), definitions) == [message]
+
+
+def test_valid_options_pass_including_the_constructed_and_cache_ones(definitions):
+    config = {
+        "plugin": "viam.cloud.viam", "app_url": "http://127.0.0.1:8080", "api_key_id": "{{ id }}", "api_key": "k",
+        "organization_ids": [ORG], "validate_certs": "yes", "timeout": 5, "max_concurrency": "8",
+        "locations": ["lab", 2024], "online_only": True, "main_part_only": False, "include_filters": [{"os": "linux"}],
+        "ansible_host": ["metadata.ssh_host"], "missing_address": "ignore", "ca_path": None, "fqdn_domain": None,
+        "compose": {"ansible_user": "'pi'"}, "groups": {"arm": "true"}, "keyed_groups": [{"key": "viam_os"}],
+        "strict": True, "leading_separator": False, "use_extra_vars": True, "cache": True, "cache_timeout": 60,
+        "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": "/tmp/x", "cache_prefix": "p_",
+    }
+    assert inv.option_problems(config, definitions) == []
+
+
+def test_every_problem_of_a_file_is_reported_at_once(definitions):
+    problems = inv.option_problems({"plugin": "viam", "location": ["lab"], "online_only": "maybe"}, definitions)
+    assert len(problems) == 2
+
+
+def test_the_plugin_refuses_a_file_with_a_typo_before_any_call(definitions):
+    module = InventoryModule()
+    module._defs = definitions
+    module._path = "fleet.viam.yml"
+    with pytest.raises(AnsibleError, match="fleet.viam.yml: unknown option 'location': did you mean 'locations'"):
+        module.set_options(direct={"plugin": "viam.cloud.viam", "location": ["lab"]})
+    with pytest.raises(AnsibleError, match="unknown ansible_host source 'public_ip' .did you mean 'public_ip_address'"):
+        module.set_options(direct={"plugin": "viam.cloud.viam", "ansible_host": ["public_ip"]})
