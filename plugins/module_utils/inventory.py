@@ -45,6 +45,8 @@ NAME_SOURCES = {
     "name": "part_name",
     "public_ip_address": "public_ip_address",
 }
+# The single-field sources of the ansible_host option (check_address_source).
+ANSIBLE_HOST_CHOICES = ("public_ip_address", "fqdn", "local_fqdn", "dns_name", "id", "name")
 
 # ansible_host sources beyond NAME_SOURCES: a key of the user metadata, "metadata.KEY" (the part's, else its
 # machine's), "part_metadata.KEY" or "machine_metadata.KEY". They make the plugin read metadata.
