@@ -1,14 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, viam.cloud contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run independent calls in a thread pool, stopping at the first failure.
+"""The collection's one thread pool, in two shapes.
 
     results, failures, stopped = run_parallel(tasks, workers, on_success=applied.append)
 
 ``tasks`` is a list of (label, callable). The first exception stops the tasks not yet started
 (those already running finish). Exceptions of the ``stop_on`` types (such as CreateRaced) are
 returned in ``stopped`` as they are; any other becomes a failure (label, ViamError), a bug
-included, so the caller can still say what was done before it.
+included, so the caller can still say what was done before it. For writes (viam_fleet).
+
+    results = map_parallel(func, items, workers)
+
+``func`` over every item, results in the items' order; every item runs even when one fails, then
+the first failure (in the items' order) is raised as it was. For reads whose every answer is
+kept and whose expected refusals ``func`` turns into values itself (the inventory plugin).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -65,3 +71,31 @@ def run_parallel(tasks: t.Sequence[Task], workers: int, on_success: t.Optional[t
         with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
             list(pool.map(run, range(len(tasks))))
     return results, failures, stopped
+
+
+def map_parallel(func: t.Callable[[t.Any], t.Any], items: t.Iterable[t.Any], workers: int) -> list:
+    """[func(item) for item in items], up to ``workers`` at a time; the first exception raised after all ran.
+
+    Every item runs, so that a caller that bounds its calls elsewhere (a semaphore around each call) may nest
+    map_parallel in ``func``: a thread waiting for its own pool holds no call slot. With one item or one
+    worker, the items run one after the other in this thread.
+    """
+    items = list(items)
+    if len(items) <= 1 or workers <= 1:
+        results = []
+        first: t.Optional[BaseException] = None
+        for item in items:
+            try:
+                results.append(func(item))
+            except Exception as err:  # every item runs, as in the pool below
+                results.append(None)
+                first = first or err
+        if first is not None:
+            raise first
+        return results
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        futures = [pool.submit(func, item) for item in items]
+    # Leaving the pool waited for every future: the first failure in the items' order wins.
+    return [future.result() for future in futures]

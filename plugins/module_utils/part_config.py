@@ -29,6 +29,7 @@ __metaclass__ = type
 import copy
 import json
 import math
+import re
 import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.validate import json_problem
@@ -205,6 +206,61 @@ def with_fragments(config: t.Optional[dict], ids: t.Sequence[str], *others: t.Op
     known = _entries_by_id(config, *others)
     result[FRAGMENTS_KEY] = [copy.deepcopy(normalize(known[i])) if i in known else {"id": i} for i in wanted]
     return result
+
+
+# A fragment version a part may pin: a revision number or a tag name (docs/api-assumptions.md §10:
+# lowercase letters, digits, - and _, not starting with a digit or "v", at most 60 characters).
+_REVISION_RE = re.compile(r"^[0-9]+$")
+_TAG_RE = re.compile(r"^[a-uw-z_-][a-z0-9_-]{0,59}$")
+VERSION_KEY = "version"
+
+
+def version_problem(version: str) -> t.Optional[str]:
+    """Why ``version`` cannot be a fragment version (a revision number or a tag name), or None."""
+    if _REVISION_RE.match(version) or _TAG_RE.match(version):
+        return None
+    return ("%r is neither a revision number nor a tag name (lowercase letters, digits, - and _, not starting "
+            "with a digit or 'v', at most 60 characters)" % version)
+
+
+def with_fragment_versions(config: dict, versions: t.Mapping[str, t.Optional[str]]) -> dict:
+    """A copy of ``config`` whose fragment entries for the IDs of ``versions`` pin that version
+    (a revision or a tag; "" or None: follow the latest revision, the entry has no version).
+
+    Bare-ID entries become objects so they can carry a version. A fragment ID the config does not
+    use raises ConfigError: pinning does not add fragments.
+    """
+    result = copy.deepcopy(normalize(config))
+    entries = result.get(FRAGMENTS_KEY) if isinstance(result.get(FRAGMENTS_KEY), list) else []
+    missing = [i for i in versions if i not in fragment_ids(result)]
+    if missing:
+        raise ConfigError("fragment %s is not one of the part's fragments: add it with fragments first"
+                          % ", ".join(repr(i) for i in missing))
+    pinned = []
+    for entry in entries:
+        fragment_id = _entry_id(entry)
+        if fragment_id not in versions:
+            pinned.append(entry)
+            continue
+        entry = dict(entry) if isinstance(entry, dict) else {"id": fragment_id}
+        if versions[fragment_id]:
+            entry[VERSION_KEY] = versions[fragment_id]
+        else:
+            entry.pop(VERSION_KEY, None)
+        pinned.append(entry)
+    result[FRAGMENTS_KEY] = pinned
+    return result
+
+
+def fragment_versions(config: t.Optional[dict]) -> t.Dict[str, str]:
+    """The version each fragment of ``config`` pins ("" where it follows the latest revision)."""
+    pins: t.Dict[str, str] = {}
+    entries = (config or {}).get(FRAGMENTS_KEY)
+    for entry in entries if isinstance(entries, list) else []:
+        fragment_id = _entry_id(entry)
+        if fragment_id is not None and fragment_id not in pins:
+            pins[fragment_id] = str(entry.get(VERSION_KEY) or "") if isinstance(entry, dict) else ""
+    return pins
 
 
 def desired_config(current: t.Optional[dict], config: t.Optional[dict] = None,

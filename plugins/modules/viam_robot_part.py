@@ -65,6 +65,17 @@ options:
         given by ID.
     type: list
     elements: str
+  fragment_versions:
+    description:
+      - The version each of these fragments is pinned to, by fragment name or ID. A version is a revision number
+        (V("3")) or a tag (V(stable)); an empty string or V(null) makes the fragment follow its latest revision.
+      - Written as the C(version) of the fragment's entry in the config's C(fragments) list (the Viam app's JSON
+        form, C({"id": ..., "version": "stable"})); the other fragments and the rest of the config are left alone.
+      - Each fragment must be one the part uses (now, or through O(fragments) in the same task). Moving a tag with
+        M(viam.cloud.viam_fragment) O(viam.cloud.viam_fragment#module:tags) moves every part pinned to it; the role
+        P(viam.cloud.rollout#role) uses both to roll a revision out.
+    type: dict
+    version_added: 0.2.0
   main:
     description:
       - V(true) makes this the machine's main part (the one its FQDN and C(viam-server) cloud config refer to);
@@ -288,7 +299,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     DEVICE_SECTION, ConfigError, check_config, config_changes, configs_equal, desired_config, normalize,
-    parse_config_json, part_view, without_device_section)
+    parse_config_json, part_view, version_problem, with_fragment_versions, without_device_section)
 from ansible_collections.viam.cloud.plugins.module_utils.services import parts as views
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import CONFLICT_CODES, CreateRaced, micros
 from ansible_collections.viam.cloud.plugins.module_utils.services.parts import PartNameTaken, name_taken_message
@@ -303,6 +314,7 @@ class RobotPartModule(ViamModule):
         location=dict(type="str"),
         config=dict(type="dict"),
         fragments=dict(type="list", elements="str"),
+        fragment_versions=dict(type="dict"),
         main=dict(type="bool"),
         restart=dict(type="bool", default=False),
         last_known_update=dict(type="str", no_log=False),
@@ -328,7 +340,7 @@ class RobotPartModule(ViamModule):
         self.robot_label = None
         state = self.params["state"]
         if state == "absent":
-            for option in ("config", "fragments", "main", "last_known_update"):
+            for option in ("config", "fragments", "fragment_versions", "main", "last_known_update"):
                 if self.params[option] is not None:
                     self.fail("%s applies to a part that is present, not to state=absent" % option)
             if self.params["restart"]:
@@ -410,6 +422,23 @@ class RobotPartModule(ViamModule):
             return None
         return [f.id for f in self.services.fragments.require_many(refs)]
 
+    def pinned(self, config):
+        """``config`` with the fragment versions of O(fragment_versions) pinned."""
+        versions = self.params["fragment_versions"]
+        if versions is None:
+            return config
+        by_id = {}
+        for ref, version in versions.items():
+            version = "" if version is None else str(version).strip()
+            problem = version and version_problem(version)
+            if problem:
+                self.fail("fragment_versions[%r]: %s" % (ref, problem))
+            by_id[self.services.fragments.require_many([ref])[0].id] = version
+        try:
+            return with_fragment_versions(config, by_id)
+        except ConfigError as exc:
+            self.fail("fragment_versions: %s" % exc)
+
     def returned(self, part, config):
         result = views.view(part, self.params["return_secret"])
         result["config"] = normalize(config)
@@ -453,13 +482,14 @@ class RobotPartModule(ViamModule):
             self.fail(name_taken_message(name, location_id, other))
 
     def update(self, current, response, ids):
-        managed = self.config_option is not None or ids is not None
+        managed = self.config_option is not None or ids is not None or self.params["fragment_versions"] is not None
         if managed or response is not None:
             current_config, response = self.read_config(current, response)
             current = response.part  # the freshest read: its last_updated guards the write
         else:
             current_config = normalize(message_to_dict(current).get("robot_config") or {})
-        wanted_config = desired_config(current_config, self.config_option, ids) if managed else current_config
+        wanted_config = self.pinned(desired_config(current_config, self.config_option, ids)) if managed \
+            else current_config
         name = self.params["name"] if self.params["name"] is not None else current.name
         rename = name != current.name
         reconfigure = not configs_equal(current_config, wanted_config)
@@ -553,7 +583,7 @@ class RobotPartModule(ViamModule):
     def create(self, ids):
         name = self.params["name"]
         robot = self.robot
-        wanted_config = desired_config({}, self.config_option, ids)
+        wanted_config = self.pinned(desired_config({}, self.config_option, ids))
         after = part_view(dict(name=name, main_part=bool(self.params["main"])), wanted_config)
         changes = config_changes({}, wanted_config)
         self.check_name_free(name, robot.location, creating_on=robot.id)

@@ -318,3 +318,33 @@ def test_mask_config_secrets_masks_device_and_auth_credentials():
 def test_without_device_section():
     assert pc.without_device_section({"cloud": {"secret": "s"}, "components": []}) == {"components": []}
     assert pc.without_device_section(None) == {}
+
+
+# ---------------------------------------------------------------- fragment versions (pins)
+
+def test_a_pin_is_the_version_of_the_fragment_entry_and_the_rest_is_left_alone():
+    from ansible_collections.viam.cloud.plugins.module_utils.part_config import fragment_versions, with_fragment_versions
+
+    config = {"components": [{"name": "cam"}], "fragments": ["f1", {"id": "f2", "prefix": "front"}]}
+    pinned = with_fragment_versions(config, {"f1": "stable", "f2": "3"})
+    assert pinned == {"components": [{"name": "cam"}],
+                      "fragments": [{"id": "f1", "version": "stable"}, {"id": "f2", "prefix": "front", "version": "3"}]}
+    assert fragment_versions(pinned) == {"f1": "stable", "f2": "3"}
+    assert fragment_versions(with_fragment_versions(pinned, {"f1": ""})) == {"f1": "", "f2": "3"}
+    assert config["fragments"][0] == "f1"  # the input is not changed
+
+
+def test_pinning_a_fragment_the_part_does_not_use_is_refused():
+    from ansible_collections.viam.cloud.plugins.module_utils.part_config import ConfigError, with_fragment_versions
+
+    with pytest.raises(ConfigError) as raised:
+        with_fragment_versions({"fragments": [{"id": "f1"}]}, {"f9": "stable"})
+    assert "'f9' is not one of the part's fragments" in str(raised.value)
+
+
+@pytest.mark.parametrize("version, ok", [("3", True), ("stable", True), ("canary-2", True), ("_x", True),
+                                         ("v2", False), ("2a", False), ("Stable", False), ("a" * 61, False)])
+def test_versions_are_revision_numbers_or_tag_names(version, ok):
+    from ansible_collections.viam.cloud.plugins.module_utils.part_config import version_problem
+
+    assert (version_problem(version) is None) is ok

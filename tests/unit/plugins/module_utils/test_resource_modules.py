@@ -150,6 +150,24 @@ def test_part_create_then_config_update_diff(cloud):
     assert cloud.called("update_robot_part")[-1]["robot_config_json"] == '{"components": [{"name": "c"}]}'
 
 
+def test_part_fragment_versions_pin_by_name_and_a_second_run_changes_nothing(cloud):
+    rover = cloud.add_robot("rover", cloud.add_location("lab"))
+    nav = cloud.add_fragment("nav")
+    cloud.add_part("arm", rover, config={"components": [{"name": "c"}], "fragments": [{"id": nav.id}]})
+    result = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id,
+                             fragment_versions={"nav": "stable"}))
+    assert result["changed"] and result["config_changes"] == ["fragments"]
+    written = cloud.called("update_robot_part")[-1]["robot_config_json"]
+    assert '"version": "stable"' in written and '"components"' in written
+    again = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id,
+                            fragment_versions={"nav": "stable"}))
+    assert not again["changed"]
+    with pytest.raises(ModuleFailure) as failed:
+        run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id,
+                        fragment_versions={"nav": "v2"}))
+    assert "neither a revision number nor a tag name" in failed.value.msg
+
+
 def test_part_create_refused_for_another_machines_part_fails_clearly(cloud):
     lab = cloud.add_location("lab")
     rover, other = cloud.add_robot("rover", lab), cloud.add_robot("other", lab)
