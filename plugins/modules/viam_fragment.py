@@ -59,6 +59,23 @@ options:
         becomes private.
       - Mutually exclusive with O(visibility).
     type: bool
+  tags:
+    description:
+      - The fragment's tags, each pointing at a revision (C(SetFragmentTag)), as C({tag: revision}). A revision is
+        a revision number (V("3")) or V(latest), the fragment's revision after this task.
+      - A part pinned to a tag (M(viam.cloud.viam_robot_part) O(viam.cloud.viam_robot_part#module:fragment_versions))
+        gets the tag's revision: moving a tag moves every part pinned to it.
+      - Tags not listed are left alone unless O(purge_tags=true).
+      - Tag names are lowercase letters, digits, C(-) and C(_), not starting with a digit or C(v), at most 60
+        characters.
+    type: dict
+    version_added: 0.2.0
+  purge_tags:
+    description:
+      - With O(tags), delete the fragment's tags that O(tags) does not list (C(DeleteFragmentTag)).
+    type: bool
+    default: false
+    version_added: 0.2.0
   state:
     description:
       - V(present) makes sure the fragment exists as described.
@@ -72,7 +89,7 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: The diff shows the name, visibility and configuration.
+    details: The diff shows the name, visibility and configuration, and the tags when O(tags) is given.
   platform:
     support: full
     platforms: all
@@ -138,6 +155,19 @@ fragment:
       description: Whether the fragment is listed publicly (true exactly when O(visibility=public)).
       type: bool
       sample: false
+    revision:
+      description: The fragment's latest revision (a revision number, as a string).
+      type: str
+      sample: "4"
+    revisions:
+      description: Every revision of the fragment, with when it was made. Returned when O(tags) is given.
+      type: list
+      elements: dict
+      sample: [{"revision": "3", "created_at": "2026-11-25T15:13:20Z"}, {"revision": "4", "created_at": "2026-12-01T09:00:00Z"}]
+    tags:
+      description: The fragment's tags after the task, C({tag: revision}). Returned when O(tags) is given.
+      type: dict
+      sample: {"stable": "3", "canary": "4"}
     organization_owner:
       description: ID of the organization that owns the fragment.
       type: str
@@ -182,10 +212,11 @@ changed_paths:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
-    ConfigError, check_config, config_changes, configs_equal)
+    ConfigError, check_config, config_changes, configs_equal, version_problem)
 from ansible_collections.viam.cloud.plugins.module_utils.services import fragments as views
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import CONFLICT_CODES, micros
 from ansible_collections.viam.cloud.plugins.module_utils.services.fragments import VISIBILITIES
@@ -202,9 +233,67 @@ class FragmentModule(ViamModule):
         config=dict(type="dict"),
         visibility=dict(type="str", choices=list(VISIBILITIES)),
         public=dict(type="bool"),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     module_kwargs = dict(required_one_of=[("name", "id")], mutually_exclusive=[("visibility", "public")])
+
+    # ---------------------------------------------------------------- tags
+
+    def desired_tags(self):
+        """{tag: revision or "latest"} of O(tags), checked; None when tags are not managed."""
+        tags = self.params["tags"]
+        if tags is None:
+            if self.params["purge_tags"]:
+                self.fail("purge_tags needs tags (the tags to keep; {} deletes every tag)")
+            return None
+        if self.params["state"] == "absent":
+            self.fail("tags applies to a fragment that is present, not to state=absent")
+        wanted = {}
+        for tag, revision in tags.items():
+            if version_problem(tag) or tag.isdigit():
+                self.fail("tags: %r is not a tag name (lowercase letters, digits, - and _, not starting with a "
+                          "digit or 'v', at most 60 characters)" % tag)
+            revision = "" if revision is None else str(revision).strip()
+            if revision != "latest" and not revision.isdigit():
+                self.fail("tags[%r]: %r is not a revision number or 'latest'" % (tag, revision))
+            wanted[tag] = revision
+        return wanted
+
+    def sync_tags(self, result, config_changed):
+        """Set and delete tags as O(tags) says; the tags, revisions and diff go into ``result``."""
+        wanted = self.desired_tags()
+        returned = result["fragment"]
+        if wanted is None or not returned:
+            return result
+        fragment_id, name = returned.get("id", ""), returned.get("name", "")
+        if fragment_id:
+            latest, revisions, current = self.services.fragments.versions(fragment_id, name)
+        else:  # check mode, a fragment that would be created: its first revision
+            latest, revisions, current = "1", [], {}
+        if self.check_mode and config_changed and latest.isdigit():
+            latest = str(int(latest) + 1)  # the update this task would make (docs/api-assumptions.md §10)
+        known = set(r["revision"] for r in revisions) | {latest}
+        desired = dict((tag, latest if revision == "latest" else revision) for tag, revision in wanted.items())
+        unknown = sorted("%s: %s" % (tag, revision) for tag, revision in desired.items() if revision not in known)
+        if unknown:
+            self.fail("fragment %r has no revision %s; its revisions: %s"
+                      % (name, ", ".join(unknown), ", ".join(sorted(known, key=lambda r: (len(r), r)))))
+        after = dict(current, **desired)
+        removed = sorted(tag for tag in current if tag not in desired) if self.params["purge_tags"] else []
+        for tag in removed:
+            after.pop(tag)
+        changed_tags = sorted(tag for tag in desired if current.get(tag) != desired[tag])
+        if not self.check_mode:
+            for tag in changed_tags:
+                self.services.fragments.set_tag(fragment_id, name, tag, desired[tag])
+            for tag in removed:
+                self.services.fragments.delete_tag(fragment_id, name, tag)
+        returned.update(revision=latest, revisions=revisions, tags=after)
+        result["changed"] = result["changed"] or bool(changed_tags or removed)
+        add_to_diff(result, "tags", current, after)
+        return result
 
     def execute(self):
         name = self.validate_name("name", self.params["name"], required=False)
@@ -223,8 +312,11 @@ class FragmentModule(ViamModule):
             self.fail("fragment id %r not found in organization %r; to create a fragment, give its name without an id"
                       % (fragment_id, organization_id))
         if current is None:
-            return self.create(name, config)
-        return self.update(current, config)
+            result = self.create(name, config)
+        else:
+            result = self.update(current, config)
+        # The tags of the fragment the task created or updated (its id is empty in check mode for a new one).
+        return self.sync_tags(result, config_changed=bool(result.get("changed_paths")))
 
     # ---------------------------------------------------------------- reading
 

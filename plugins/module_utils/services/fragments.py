@@ -118,3 +118,27 @@ class FragmentService(Service):
     def delete_copy(self, copy) -> None:
         """Delete a fragment a racing create made twice."""
         self.client.delete_fragment(id=copy.id, resource="fragment %r (id %s)" % (copy.name, copy.id))
+
+    # ------------------------------------------------------------ revisions and tags (docs/api-assumptions.md §10)
+
+    def versions(self, fragment_id: str, name: str) -> t.Tuple[str, t.List[dict], t.Dict[str, str]]:
+        """(latest revision, [{revision, created_at}], {tag: revision}) of a fragment (GetFragment)."""
+        response = self.client.get_fragment(id=fragment_id, current_organization_id=self.organization_id,
+                                            resource="fragment %r" % name)
+        revisions = [message_to_dict(r) for r in response.revisions]
+        tags = dict((tag.tag, tag.revision) for tag in response.tags)
+        return response.fragment.revision, revisions, tags
+
+    def set_tag(self, fragment_id: str, name: str, tag: str, revision: str) -> None:
+        """SetFragmentTag: creates the tag or moves it to ``revision``."""
+        self.client.set_fragment_tag(fragment_id=fragment_id, tag=tag, revision=revision,
+                                     resource="tag %r of fragment %r" % (tag, name))
+
+    def delete_tag(self, fragment_id: str, name: str, tag: str) -> None:
+        """DeleteFragmentTag; a tag already gone counts as deleted."""
+        try:
+            self.client.delete_fragment_tag(fragment_id=fragment_id, tag=tag,
+                                            resource="tag %r of fragment %r" % (tag, name))
+        except ViamError as err:
+            if not err.not_found:
+                raise

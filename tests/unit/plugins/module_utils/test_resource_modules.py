@@ -473,3 +473,33 @@ def test_wait_in_check_mode_reads_once_and_never_fails(cloud):
     result = run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, check_mode=True, part=part.id,
                              timeout=60, sleep=1))
     assert not result["online"] and result["waited"] < 1 and len(cloud.called("get_robot_part")) == 1
+
+
+# ---------------------------------------------------------------- viam_fragment tags
+
+def test_fragment_tags_set_move_and_purge(cloud):
+    nav = cloud.add_fragment("nav")
+    nav.revision = "3"
+    cloud.revisions[nav.id] = ["1", "2", "3"]
+    cloud.tags[nav.id] = {"old": "1"}
+    result = run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"stable": "2", "canary": "latest"}))
+    assert result["changed"] and result["fragment"]["tags"] == {"old": "1", "stable": "2", "canary": "3"}
+    assert result["diff"]["before"]["tags"] == {"old": "1"} and result["diff"]["after"]["tags"]["canary"] == "3"
+    again = run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"stable": "2", "canary": "latest"}))
+    assert not again["changed"]
+    purged = run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"stable": "3"}, purge_tags=True))
+    assert purged["changed"] and cloud.tags[nav.id] == {"stable": "3"}
+
+
+def test_fragment_tags_check_mode_writes_nothing_and_unknown_revisions_fail(cloud):
+    nav = cloud.add_fragment("nav")
+    nav.revision = "2"
+    cloud.revisions[nav.id] = ["1", "2"]
+    result = run(make_module(viam_fragment.FragmentModule, cloud, check_mode=True, name="nav", tags={"stable": "1"}))
+    assert result["changed"] and not cloud.called("set_fragment_tag")
+    with pytest.raises(ModuleFailure) as failed:
+        run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"stable": "9"}))
+    assert "has no revision stable: 9; its revisions: 1, 2" in failed.value.msg
+    with pytest.raises(ModuleFailure) as failed:
+        run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"v1": "1"}))
+    assert "is not a tag name" in failed.value.msg

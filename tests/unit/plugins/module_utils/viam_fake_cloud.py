@@ -48,6 +48,8 @@ class FakeCloud:
         self.configs = {}
         self.calls = []
         self.logs = {}  # part ID -> [LogEntry], as the device sent them
+        self.revisions = {}  # fragment ID -> [revision], oldest first
+        self.tags = {}  # fragment ID -> {tag: revision}
         self.failures = collections.defaultdict(collections.deque)
         self._ids = itertools.count(1)
         self._clock = itertools.count(1000)
@@ -250,7 +252,21 @@ class FakeCloud:
         self._call("get_fragment", id=id, current_organization_id=current_organization_id)
         if id not in self.fragments:
             raise self._missing("GetFragment", resource)
-        return app_pb2.GetFragmentResponse(fragment=self.fragments[id])
+        response = app_pb2.GetFragmentResponse(fragment=self.fragments[id])
+        for revision in self.revisions.get(id, [self.fragments[id].revision or "1"]):
+            response.revisions.add(revision=revision)
+        for tag, revision in sorted(self.tags.get(id, {}).items()):
+            response.tags.add(tag=tag, revision=revision)
+        return response
+
+    def set_fragment_tag(self, fragment_id=None, tag=None, revision=None, resource=None):
+        self._call("set_fragment_tag", fragment_id=fragment_id, tag=tag, revision=revision)
+        self.tags.setdefault(fragment_id, {})[tag] = revision
+
+    def delete_fragment_tag(self, fragment_id=None, tag=None, resource=None):
+        self._call("delete_fragment_tag", fragment_id=fragment_id, tag=tag)
+        if self.tags.get(fragment_id, {}).pop(tag, None) is None:
+            raise self._missing("DeleteFragmentTag", resource)
 
     def create_fragment(self, organization_id=None, name=None, visibility=None, config=None, resource=None):
         self._call("create_fragment", name=name, visibility=visibility, config=config)
