@@ -62,7 +62,8 @@ options:
   tags:
     description:
       - The fragment's tags, each pointing at a revision (C(SetFragmentTag)), as C({tag: revision}). A revision is
-        a revision number (V("3")) or V(latest), the fragment's revision after this task.
+        a revision number (V("3")) or V(latest), the fragment's revision after this task; V(null) deletes the tag
+        (C(DeleteFragmentTag)).
       - A part pinned to a tag (M(viam.cloud.viam_robot_part) O(viam.cloud.viam_robot_part#module:fragment_versions))
         gets the tag's revision: moving a tag moves every part pinned to it.
       - Tags not listed are left alone unless O(purge_tags=true).
@@ -255,10 +256,10 @@ class FragmentModule(ViamModule):
             if version_problem(tag) or tag.isdigit():
                 self.fail("tags: %r is not a tag name (lowercase letters, digits, - and _, not starting with a "
                           "digit or 'v', at most 60 characters)" % tag)
-            revision = "" if revision is None else str(revision).strip()
-            if revision != "latest" and not revision.isdigit():
-                self.fail("tags[%r]: %r is not a revision number or 'latest'" % (tag, revision))
-            wanted[tag] = revision
+            revision = None if revision is None else str(revision).strip()
+            if revision is not None and revision != "latest" and not revision.isdigit():
+                self.fail("tags[%r]: %r is not a revision number, 'latest' or null" % (tag, revision))
+            wanted[tag] = revision  # None: delete the tag
         return wanted
 
     def sync_tags(self, result, config_changed):
@@ -275,13 +276,15 @@ class FragmentModule(ViamModule):
         if self.check_mode and config_changed and latest.isdigit():
             latest = str(int(latest) + 1)  # the update this task would make (docs/api-assumptions.md §10)
         known = set(r["revision"] for r in revisions) | {latest}
-        desired = dict((tag, latest if revision == "latest" else revision) for tag, revision in wanted.items())
+        desired = dict((tag, latest if revision == "latest" else revision) for tag, revision in wanted.items()
+                       if revision is not None)
         unknown = sorted("%s: %s" % (tag, revision) for tag, revision in desired.items() if revision not in known)
         if unknown:
             self.fail("fragment %r has no revision %s; its revisions: %s"
                       % (name, ", ".join(unknown), ", ".join(sorted(known, key=lambda r: (len(r), r)))))
         after = dict(current, **desired)
-        removed = sorted(tag for tag in current if tag not in desired) if self.params["purge_tags"] else []
+        removed = sorted(tag for tag in current if (tag in wanted and wanted[tag] is None)
+                         or (self.params["purge_tags"] and tag not in wanted))
         for tag in removed:
             after.pop(tag)
         changed_tags = sorted(tag for tag in desired if current.get(tag) != desired[tag])

@@ -503,3 +503,12 @@ def test_fragment_tags_check_mode_writes_nothing_and_unknown_revisions_fail(clou
     with pytest.raises(ModuleFailure) as failed:
         run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"v1": "1"}))
     assert "is not a tag name" in failed.value.msg
+
+
+def test_fragment_tag_null_deletes_it_and_a_missing_one_is_no_change(cloud):
+    nav = cloud.add_fragment("nav")
+    cloud.revisions[nav.id] = ["1"]
+    cloud.tags[nav.id] = {"stable": "1", "rollout": "1"}
+    result = run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"rollout": None}))
+    assert result["changed"] and cloud.tags[nav.id] == {"stable": "1"}
+    assert not run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"rollout": None}))["changed"]
