@@ -32,6 +32,7 @@ GUIDES=(
     "awx.md required user"
     "emulator.md required user"
     "check-mode.md required user"
+    "rollout.md required user"
     "rotation.md required user"
     "troubleshooting.md required user"
     "security.md required user"
