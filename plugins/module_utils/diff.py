@@ -5,6 +5,7 @@
 
     result["diff"] = build_diff(before, after)           # secrets removed
     add_to_diff(result, "metadata", current, desired)    # a field managed after the resource
+    name_ids(result, "location", names)                  # location_name beside location
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,3 +30,15 @@ def add_to_diff(result: t.Dict[str, t.Any], field: str, current: t.Any, desired:
         if diff.get("before"):
             diff["before"][field] = current
         diff["after"][field] = desired
+
+
+def name_ids(result: t.Dict[str, t.Any], field: str, names: t.Mapping[str, str], name_field: str = "") -> None:
+    """Beside an ID ``field`` of the diff's before and after, its name (``<field>_name``) from ``names``
+    ({id: name}), so that a diff shows what the user wrote. An ID without a known name stays alone."""
+    diff = result.get("diff")
+    if diff is None:
+        return
+    for side in ("before", "after"):
+        data = diff.get(side)
+        if data and data.get(field) in names:
+            data[name_field or field + "_name"] = names[data[field]]

@@ -168,11 +168,11 @@ location:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff
+from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff, name_ids
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
-from ansible_collections.viam.cloud.plugins.module_utils.services.base import not_found
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import not_found, predicted_id
 from ansible_collections.viam.cloud.plugins.module_utils.services import locations as views
 
 
@@ -194,6 +194,12 @@ class LocationModule(ViamModule):
         check_metadata_option(self)
         self.check_shared_with()
         result = self.execute_location()
+        if self.module._diff:
+            # The parent's name beside its ID in the diff, from the listing the task read.
+            names = dict((loc.id, loc.name) for loc in self.listed_locations)
+            if self.params["parent"]:  # check mode may have predicted it (services.base.Predicted)
+                names.setdefault(predicted_id("location", self.params["parent"]), self.params["parent"])
+            name_ids(result, "parent_location_id", names, "parent_location_name")
         self.sync_sharing(result)
         return sync_metadata(self, result, "location", "location")
 
@@ -240,7 +246,7 @@ class LocationModule(ViamModule):
     def execute_location(self):
         name = self.validate_name("name", self.params["name"], required=False)
         self.locations = self.services.locations
-        locations = self.locations.list()
+        locations = self.listed_locations = self.locations.list()
         if self.params["id"]:
             current = next((loc for loc in locations if loc.id == self.params["id"]), None)
             label = "location id %r" % self.params["id"]

@@ -168,11 +168,12 @@ robot:
 """
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.diff import name_ids
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.services import machines as views
-from ansible_collections.viam.cloud.plugins.module_utils.services.base import pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import pick_one, predicted_id
 from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
@@ -192,7 +193,18 @@ class RobotModule(ViamModule):
 
     def execute(self):
         check_metadata_option(self)
-        return sync_metadata(self, self.execute_robot(), "robot", "robot")
+        result = sync_metadata(self, self.execute_robot(), "robot", "robot")
+        if self.module._diff:
+            # Names beside the location IDs of the diff: one ListLocations, only when --diff asks.
+            name_ids(result, "location", self.location_names())
+        return result
+
+    def location_names(self):
+        names = dict((loc.id, loc.name) for loc in self.services.locations.list())
+        location_ref = self.params["location"]
+        if location_ref:  # check mode may have predicted it (services.base.Predicted)
+            names.setdefault(predicted_id("location", location_ref), location_ref)
+        return names
 
     def execute_robot(self):
         name = self.validate_name("name", self.params["name"], required=False)

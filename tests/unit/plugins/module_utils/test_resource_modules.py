@@ -512,3 +512,18 @@ def test_fragment_tag_null_deletes_it_and_a_missing_one_is_no_change(cloud):
     result = run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"rollout": None}))
     assert result["changed"] and cloud.tags[nav.id] == {"stable": "1"}
     assert not run(make_module(viam_fragment.FragmentModule, cloud, name="nav", tags={"rollout": None}))["changed"]
+
+
+# ---------------------------------------------------------------- names beside IDs in diffs
+
+def test_robot_diff_names_the_locations_it_moves_between(cloud):
+    lab, yard = cloud.add_location("lab"), cloud.add_location("yard")
+    rover = cloud.add_robot("rover", lab)
+    result = run(make_module(viam_robot.RobotModule, cloud, id=rover.id, location="yard"))
+    assert result["changed"] and result["diff"]["before"]["location_name"] == "lab"
+    assert result["diff"]["after"] == dict(name="rover", location=yard.id, location_name="yard")
+
+
+def test_location_diff_names_the_parent_even_a_predicted_one(cloud):
+    result = run(make_module(viam_location.LocationModule, cloud, check_mode=True, name="bay", parent="site"))
+    assert result["diff"]["after"]["parent_location_name"] == "site"
