@@ -116,6 +116,9 @@ RPC_KINDS = {
     "UpdateFragment": WRITE,
     "DeleteFragment": DELETE,
     "GetFragmentHistory": READ,
+    "SetFragmentTag": WRITE,
+    "DeleteFragmentTag": DELETE,
+    "GetFragmentUsage": READ,
     # roles and permissions
     "AddRole": CREATE,
     "RemoveRole": DELETE,

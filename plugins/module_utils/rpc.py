@@ -361,6 +361,20 @@ class RpcMethods:
         """AppService/GetFragmentHistory (read) -> GetFragmentHistoryResponse."""
         return self._send("GetFragmentHistory", locals())
 
+    def set_fragment_tag(self, request=None, resource=None, timeout=None, *, fragment_id: t.Optional[str] = None, tag: t.Optional[str] = None,
+                         revision: t.Optional[str] = None, **unknown):
+        """AppService/SetFragmentTag (write) -> SetFragmentTagResponse."""
+        return self._send("SetFragmentTag", locals())
+
+    def delete_fragment_tag(self, request=None, resource=None, timeout=None, *, fragment_id: t.Optional[str] = None, tag: t.Optional[str] = None,
+                            **unknown):
+        """AppService/DeleteFragmentTag (delete) -> DeleteFragmentTagResponse."""
+        return self._send("DeleteFragmentTag", locals())
+
+    def get_fragment_usage(self, request=None, resource=None, timeout=None, *, fragment_id: t.Optional[str] = None, **unknown):
+        """AppService/GetFragmentUsage (read) -> GetFragmentUsageResponse."""
+        return self._send("GetFragmentUsage", locals())
+
     # ---- roles and permissions
 
     def add_role(self, request=None, resource=None, timeout=None, *, authorization: t.Optional[t.Union[app_pb2.Authorization, Fields]] = None,
