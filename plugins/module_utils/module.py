@@ -113,17 +113,17 @@ def _shape_problems(spec: t.Dict[str, t.Any]) -> t.List[str]:
             if isinstance(value, str) and _dict_problem(value):
                 problems.append("%s must be a dict (JSON or key=value), not the text %r" % (name, value))
             elif not isinstance(value, (dict, str)):
-                problems.append("%s must be a dict, not a %s" % (name, type(value).__name__))
+                problems.append("%s must be a dict, got %s %r" % (name, type(value).__name__, value))
         elif option.get("type") == "list" and option.get("elements") == "dict":
             items = value.split(",") if isinstance(value, str) else value
             if not isinstance(items, list):
-                problems.append("%s must be a list of dicts, not a %s" % (name, type(value).__name__))
+                problems.append("%s must be a list of dicts, got %s %r" % (name, type(value).__name__, value))
                 continue
             for index, item in enumerate(items):
                 if isinstance(item, str) and _dict_problem(item):
                     problems.append("%s[%d] must be a dict (JSON or key=value), not the text %r" % (name, index, item))
                 elif not isinstance(item, (dict, str)):
-                    problems.append("%s[%d] must be a dict, not a %s" % (name, index, type(item).__name__))
+                    problems.append("%s[%d] must be a dict, got %s %r" % (name, index, type(item).__name__, item))
     return problems
 
 

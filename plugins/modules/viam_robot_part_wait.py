@@ -14,7 +14,7 @@ version_added: 0.2.0
 description:
   - Reads the part (C(GetRobotPart)) every O(sleep) seconds until the Viam app sees it online, having called in
     after O(since) (for example the moment its cloud config was written or its service restarted), or until
-    O(timeout) seconds have passed.
+    O(wait_timeout) seconds have passed.
   - Then reads the part's error log entries since O(since) (C(GetRobotPartLogs)) and fails when there are any,
     unless O(fail_on_errors=false).
   - A part that does not come online fails with what the app last saw of it and what to check on the device.
@@ -43,11 +43,12 @@ options:
     description:
       - An RFC 3339 time, such as C(2026-11-25T15:00:00Z). The part must have called the app after it, and only
         log entries after it count.
-      - Omitted, any moment counts (the part need only be online) and the errors of the last O(timeout) seconds count.
+      - Omitted, any moment counts (the part need only be online) and the errors of the last O(wait_timeout) seconds
+        count.
     type: str
-  timeout:
+  wait_timeout:
     description:
-      - How many seconds to wait at most.
+      - How many seconds to wait at most. (O(timeout) is the deadline of each API call, as in every module.)
     type: int
     default: 120
   sleep:
@@ -87,7 +88,7 @@ EXAMPLES = r"""
     robot: rover-1
     location: lab
     since: "{{ config_written_at }}"
-    timeout: 180
+    wait_timeout: 180
   delegate_to: localhost
 """
 
@@ -155,7 +156,7 @@ class RobotPartWaitModule(ViamModule):
         robot=dict(type="str"),
         location=dict(type="str"),
         since=dict(type="str"),
-        timeout=dict(type="int", default=120),
+        wait_timeout=dict(type="int", default=120),
         sleep=dict(type="float", default=2),
         fail_on_errors=dict(type="bool", default=True),
     )
@@ -167,8 +168,10 @@ class RobotPartWaitModule(ViamModule):
             value = params[option]
             if value is not None and not value.strip():
                 self.fail("%s must not be empty" % option)
-        if params["timeout"] < 0:
-            self.fail("timeout must be 0 or more seconds, got %d" % params["timeout"])
+        if params["location"] and not params["robot"]:
+            self.fail("location is only used to find the machine: give robot as well")
+        if params["wait_timeout"] < 0:
+            self.fail("wait_timeout must be 0 or more seconds, got %d" % params["wait_timeout"])
         if not 0 < params["sleep"] <= 60:
             self.fail("sleep must be more than 0 and at most 60 seconds, got %s" % params["sleep"])
         since = None
@@ -181,13 +184,13 @@ class RobotPartWaitModule(ViamModule):
         seen = self.services.parts.resolve(params["part"], params["robot"], params["location"])
         started = time.monotonic()
         online = self.online_after(seen, since)
-        while not online and not self.check_mode and time.monotonic() - started < params["timeout"]:
-            time.sleep(min(params["sleep"], max(0.0, params["timeout"] - (time.monotonic() - started))))
+        while not online and not self.check_mode and time.monotonic() - started < params["wait_timeout"]:
+            time.sleep(min(params["sleep"], max(0.0, params["wait_timeout"] - (time.monotonic() - started))))
             seen = self.services.parts.read(seen.id, seen.name).part
             online = self.online_after(seen, since)
         waited = round(time.monotonic() - started, 1)
         errors_since = since or datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
-            seconds=max(params["timeout"], 60))
+            seconds=max(params["wait_timeout"], 60))
         errors = self.errors_since(seen, errors_since)
         returned = dict(part=views.view(seen), online=online, waited=waited, errors=errors)
         if self.check_mode:
@@ -197,7 +200,7 @@ class RobotPartWaitModule(ViamModule):
             self.fail("%s did not come online%s within %d s: %s. On the device, check that viam-server runs, that "
                       "its cloud config (cloud.id %s with its secret or API key, cloud.app_address) is this part's, "
                       "and that it reaches the Viam app%s"
-                      % (label, " after %s" % format_time(since) if since else "", params["timeout"],
+                      % (label, " after %s" % format_time(since) if since else "", params["wait_timeout"],
                          self.last_seen(seen, since), seen.id, self.errors_text(errors)), **returned)
         if errors and params["fail_on_errors"]:
             self.fail("%s is online but logged %d error(s) since %s%s"

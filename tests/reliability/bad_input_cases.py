@@ -95,6 +95,7 @@ BASE: t.Dict[str, dict] = {
     "viam_robot_part_info": dict(robot="bad-bot"),
     "viam_robot_part_logs": dict(robot="bad-bot"),
     "viam_robot_part_secret": dict(part="bad-bot-arm", robot="bad-bot"),
+    "viam_robot_part_wait": dict(robot="bad-bot", wait_timeout=0, sleep=0.1),
     "viam_role": dict(identity_id=Ref("key_id"), role="operator"),
     "viam_role_info": {},
     "viam_rover_rental_info": {},
@@ -277,8 +278,7 @@ def module_cases() -> t.List[Case]:
     add(m, "authorizations-and-copy-from", dict(copy_from="bad-key"), "mutually exclusive")
     add(m, "copy-from-unknown", dict(authorizations=DROP, copy_from="no-such-key"), ("copy_from", "not found"))
     add(m, "rotate-not-bool", dict(rotate="yes please"), "rotate")
-    add(m, "authorizations-of-numbers", dict(authorizations=[1, 2]),
-        "sub parameter field 'authorizations' must be a list")
+    add(m, "authorizations-of-numbers", dict(authorizations=[1, 2]), "authorizations[0] must be a dict, got int 1")
 
     # ------------------------------------------------------------------ viam_organization
     m = "viam_organization"
@@ -360,7 +360,7 @@ def module_cases() -> t.List[Case]:
     add(m, "upload-empty-platform", dict(upload=dict(path="/etc/hostname", version="1.0.0", platform="")),
         "upload.platform must not be empty")
     add(m, "upload-not-dict", dict(upload="module.tar.gz"), "must be a dict")
-    add(m, "upload-is-a-list", dict(upload=[1, 2]), "upload must be a dict, not a list")
+    add(m, "upload-is-a-list", dict(upload=[1, 2]), "upload must be a dict, got list [1, 2]")
 
     # ------------------------------------------------------------------ viam_location_secret / viam_robot_part_secret
     for m, holder in (("viam_location_secret", "location"), ("viam_robot_part_secret", "part")):
@@ -387,6 +387,21 @@ def module_cases() -> t.List[Case]:
     add(m, "part-unknown", dict(part="no-such-part"), ("part", "not found"))
     add(m, "part-is-robot-id", dict(robot=DROP, part=Ref("robot_id")), "not found")
     add(m, "robot-unknown", dict(robot="no-such-bot"), ("machine", "not found"))
+
+    # ------------------------------------------------------------------ viam_robot_part_wait
+    m = "viam_robot_part_wait"
+    add(m, "neither-part-nor-robot", dict(robot=DROP), ("one of the following is required", "part", "robot"))
+    add(m, "robot-unknown", dict(robot="no-such-bot"), ("machine", "not found"))
+    add(m, "robot-is-location-id", dict(robot=Ref("location_id")), ("machine", "not found"))
+    add(m, "part-name-without-robot", dict(robot=DROP, part="bad-bot-arm"), "part")
+    add(m, "part-unknown", dict(part="no-such-part"), ("part", "not found"))
+    add(m, "since-garbage", dict(since="after lunch"), ("since", "RFC 3339"))
+    add(m, "wait-timeout-negative", dict(wait_timeout=-1), "wait_timeout")
+    add(m, "wait-timeout-not-int", dict(wait_timeout="long"), "wait_timeout")
+    add(m, "sleep-zero", dict(sleep=0), "sleep")
+    add(m, "sleep-huge", dict(sleep=3600), "sleep")
+    add(m, "never-online", dict(wait_timeout=0), ("did not come online", "cloud config"))
+    add(m, "location-without-robot", dict(robot=DROP, part=Ref("part_id"), location="bad-site"), "location")
 
     # ------------------------------------------------------------------ viam_robot_part_logs
     m = "viam_robot_part_logs"
@@ -474,7 +489,7 @@ def module_cases() -> t.List[Case]:
     # ------------------------------------------------------------------ viam_fleet
     m = "viam_fleet"
     add(m, "locations-not-list-of-dicts", dict(locations="bad-site"), "must be a dict")
-    add(m, "machines-of-numbers", dict(machines=[1]), "sub parameter field 'machines' must be a list")
+    add(m, "machines-of-numbers", dict(machines=[1]), "machines[0] must be a dict, got int 1")
     add(m, "location-name-empty", dict(locations=[dict(name="")]), "non-empty string")
     add(m, "location-name-oversize", dict(locations=[dict(name=LONG_NAME)]), ("300 characters", "256"))
     add(m, "location-declared-twice", dict(locations=[dict(name="bad-x"), dict(name="bad-x")]), "declared twice")

@@ -33,7 +33,7 @@ PLAY = """
   gather_facts: false
   roles:
     - role: viam.cloud.rotate_secrets
-      viam_rotate_secrets_timeout: 20
+      viam_rotate_secrets_timeout: 30
       viam_rotate_secrets_poll: 0.5
 """
 

@@ -410,7 +410,7 @@ def test_a_check_run_with_every_parent_present_assumes_nothing(cloud):
 
 @pytest.mark.parametrize("value, expected", [
     ("owner", "authorizations[0] must be a dict (JSON or key=value), not the text 'owner'"),
-    ([1], "authorizations[0] must be a dict, not a int"),
+    ([1], "authorizations[0] must be a dict, got int 1"),
     ("role=owner,resource_type=organization", None),
     ([{"role": "owner"}], None),
 ])
@@ -436,7 +436,7 @@ def _part_seen(cloud, online, seconds):
 def test_wait_returns_at_once_for_a_part_online_after_since(cloud):
     part = _part_seen(cloud, True, 1796400000)
     result = run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id,
-                             since="2026-12-04T00:00:00Z", timeout=5, sleep=1))
+                             since="2026-12-04T00:00:00Z", wait_timeout=5, sleep=1))
     assert result["online"] and not result["changed"] and result["errors"] == []
     assert "secret" not in result["part"] and "secrets" not in result["part"]
 
@@ -445,7 +445,7 @@ def test_wait_fails_saying_when_the_app_last_saw_the_part(cloud):
     part = _part_seen(cloud, True, 1700000000)  # online, but last seen before "since"
     with pytest.raises(ModuleFailure) as raised:
         run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id,
-                        since="2026-12-04T00:00:00Z", timeout=0, sleep=1))
+                        since="2026-12-04T00:00:00Z", wait_timeout=0, sleep=1))
     assert "did not come online after 2026-12-04T00:00:00Z within 0 s" in raised.value.msg
     assert "last saw it at 2023-11-14T22:13:20Z, before 2026-12-04T00:00:00Z" in raised.value.msg
     assert "cloud.id %s" % part.id in raised.value.msg
@@ -459,11 +459,11 @@ def test_wait_fails_on_errors_logged_since(cloud):
     entry.time.seconds = 1796400001
     cloud.logs[part.id] = [entry]
     module = make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id,
-                         since="2026-12-04T00:00:00Z", timeout=5, sleep=1)
+                         since="2026-12-04T00:00:00Z", wait_timeout=5, sleep=1)
     with pytest.raises(ModuleFailure) as raised:
         run(module)
     assert "is online but logged 1 error(s)" in raised.value.msg and "camera cam: model broken" in raised.value.msg
-    module = make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id, timeout=5, sleep=1,
+    module = make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, part=part.id, wait_timeout=5, sleep=1,
                          since="2026-12-04T00:00:00Z", fail_on_errors=False)
     assert run(module)["errors"][0]["message"] == "camera cam: model broken"
 
@@ -471,7 +471,7 @@ def test_wait_fails_on_errors_logged_since(cloud):
 def test_wait_in_check_mode_reads_once_and_never_fails(cloud):
     part = _part_seen(cloud, False, 0)
     result = run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, check_mode=True, part=part.id,
-                             timeout=60, sleep=1))
+                             wait_timeout=60, sleep=1))
     assert not result["online"] and result["waited"] < 1 and len(cloud.called("get_robot_part")) == 1
 
 
