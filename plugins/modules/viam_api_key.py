@@ -368,8 +368,8 @@ class ApiKeyModule(ViamModule):
             return response.id, response.key
 
         def find():
-            made = [e.api_key for e in self.list_keys() if e.api_key.name == name and e.api_key.id not in known_ids]
-            return (made[0].id, None) if len(made) == 1 else None
+            key_id = self.services.api_keys.new_copy_after_a_lost_create(name, known_ids)
+            return (key_id, None) if key_id else None
 
         key_id, secret = self.create_or_find(create, find)
         if secret is not None:

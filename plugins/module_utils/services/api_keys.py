@@ -12,7 +12,9 @@ import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.authorizations import sort_authorizations
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.services.base import Service, delete_copy, keep_oldest, pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
+    CreateRaced, Service, delete_copy, keep_oldest, pick_one, settle_copies)
 
 # The field of an API key that carries its secret: ListKeys never has it, a create or rotation does.
 SECRET_FIELDS = ("key",)
@@ -75,3 +77,18 @@ class ApiKeyService(Service):
         delete_copy(lambda old: self.client.delete_key(id=old.id, resource="API key %r (id %s, rotated to %s)"
                                                        % (name, old.id, new_id)),
                     types.SimpleNamespace(id=key_id), lambda: [e.api_key for e in self.list()])
+
+    def new_copy_after_a_lost_create(self, name: str, known_ids: t.Collection[str]) -> t.Optional[str]:
+        """After a CreateKey whose answer was lost: the ID of the one key named ``name`` that was not there
+        before (ours), or None when there is none (it was not applied).
+
+        With several new copies (racing runs), ours cannot be told apart, and nobody would delete it if it
+        were not the oldest. Every run keeps the oldest copy of a name (keep_oldest), so the younger ones,
+        ours among them, are deleted here, and CreateRaced makes the module read again and find the kept one.
+        """
+        made = [key for key in self.named(name) if key.id not in known_ids]
+        if len(made) <= 1:
+            return made[0].id if made else None
+        settle_copies(made, self.delete_copy, lambda: [k for k in self.named(name) if k.id not in known_ids])
+        raise CreateRaced(ViamError(code="ALREADY_EXISTS", rpc="CreateKey",
+                                    summary="racing runs created API key %r at the same time" % name))

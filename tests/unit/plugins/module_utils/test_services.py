@@ -307,3 +307,19 @@ def test_a_machine_name_used_in_two_locations_says_location_decides(cloud):
         machines.MachineService(cloud, ORG).require_in_organization("rover-1")
     assert "2 machines are named 'rover-1'" in str(raised.value)
     assert "give location" in str(raised.value)
+
+
+def test_a_lost_key_create_among_racing_copies_deletes_the_younger_ones_and_reads_again(cloud):
+    known = cloud.add_key("other").api_key.id
+    older, ours = cloud.add_key("ci"), cloud.add_key("ci")  # a racing run's copy, then ours (answer lost)
+    service = api_keys.ApiKeyService(cloud, ORG)
+    with pytest.raises(CreateRaced):
+        service.new_copy_after_a_lost_create("ci", {known})
+    assert [k.api_key.id for k in cloud.keys.values() if k.api_key.name == "ci"] == [older.api_key.id]
+    assert ours.api_key.id not in cloud.keys
+
+
+def test_a_lost_key_create_alone_is_ours(cloud):
+    ours = cloud.add_key("ci")
+    assert api_keys.ApiKeyService(cloud, ORG).new_copy_after_a_lost_create("ci", set()) == ours.api_key.id
+    assert api_keys.ApiKeyService(cloud, ORG).new_copy_after_a_lost_create("nope", set()) is None
