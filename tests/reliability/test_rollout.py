@@ -95,8 +95,8 @@ def test_a_good_revision_reaches_every_robot_and_a_broken_one_halts_at_the_canar
         started = time.monotonic()
         halted = playbook_runner(PLAY % SETTLE, emulator, inventory=inventory, forks=10)
         halt_took = time.monotonic() - started
-        assert halted.returncode != 0 and [e["host"] for e in halted.failed] == ["robot-0"], halted.explain()
-        assert "halted at robot-0" in halted.failed[0].get("msg", "")
+        assert halted.returncode != 0 and set(e["host"] for e in halted.failed) == {"robot-0"}, halted.explain()
+        assert "halted at robot-0" in halted.failed[-1].get("msg", "")
         assert tags(client, nav.id).get("stable") == good
         assert tags(client, nav.id).get("rollout") == good, "the staging tag is back on stable's revision"
         doubles[0].wait_for(lambda s: names(s) == {"imu", "lidar"}, timeout=15, what="the canary back on stable")

@@ -107,8 +107,8 @@ def test_rotation_over_twenty_robots_with_one_dying(emulator_factory, playbook_r
         watch.join()
 
         victim = "robot-%02d" % VICTIM
-        assert [e["host"] for e in run.failed] == [victim], run.explain()
-        assert "keeps its old secret" in run.failed[0].get("msg", ""), run.explain()
+        assert set(e["host"] for e in run.failed) == {victim}, run.explain()
+        assert "keeps its old secret" in run.failed[-1].get("msg", ""), run.explain()
         new = {}
         for index, part_id in enumerate(parts):
             secrets = active_secrets(client, part_id)
