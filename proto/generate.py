@@ -249,16 +249,19 @@ class RpcMethods:
 '''
 
 
-def snake_case(rpc: str) -> str:
-    """GetRobotAPIKeys -> get_robot_api_keys (as client.snake_case, which the unit tests compare)."""
-    out = []
-    for i, char in enumerate(rpc):
-        if char.isupper() and i:
-            prev, nxt = rpc[i - 1], rpc[i + 1:i + 2]
-            if prev.islower() or prev.isdigit() or (prev.isupper() and nxt.islower()):
-                out.append("_")
-        out.append(char.lower())
-    return "".join(out)
+def _client_snake_case():
+    """client.snake_case itself (the one definition of an RPC's method name), read from client.py:
+    the generator runs outside the collection's package, so it cannot import client.py."""
+    path = os.path.join(ROOT, "plugins", "module_utils", "client.py")
+    with open(path, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read(), path)
+    function = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "snake_case")
+    namespace: dict = {}
+    exec(compile(ast.Module(body=[function], type_ignores=[]), path, "exec"), namespace)  # pylint: disable=exec-used
+    return namespace["snake_case"]
+
+
+snake_case = _client_snake_case()
 
 
 def rpc_list() -> list:
