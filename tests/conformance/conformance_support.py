@@ -12,9 +12,10 @@ EMULATOR_DIR = REPO_ROOT / "tests" / "emulator"
 if str(EMULATOR_DIR) not in sys.path:
     sys.path.insert(0, str(EMULATOR_DIR))
 
-from viam_emulator.wire import app_pb2, auth_pb2, common_pb2  # noqa: E402  (maps ansible_collections.viam.cloud)
+from viam_emulator.wire import app_pb2, auth_pb2, common_pb2, robot_pb2  # noqa: E402  (maps ansible_collections.viam.cloud)
 
-OUR_MODULES = {"app_pb2": app_pb2, "auth_pb2": auth_pb2, "common_pb2": common_pb2}
+# robot_pb2: the device side (RobotService, proto/device-rpcs.txt), served to the device double.
+OUR_MODULES = {"app_pb2": app_pb2, "auth_pb2": auth_pb2, "common_pb2": common_pb2, "robot_pb2": robot_pb2}
 OUR_CLIENT_FILE = REPO_ROOT / "plugins" / "module_utils" / "client.py"
 OUR_CLIENT_MISSING = ("our client is missing: plugins/module_utils/client.py (ViamClient) does not exist yet, "
                       "so the read-back through our collection cannot run")

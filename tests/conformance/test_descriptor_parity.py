@@ -25,7 +25,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 
 from conformance_support import OUR_MODULES, REPO_ROOT
 
-SDK_MODULES = ("viam.gen.app.v1.app_pb2", "viam.gen.proto.rpc.v1.auth_pb2", "viam.gen.common.v1.common_pb2")
+SDK_MODULES = ("viam.gen.app.v1.app_pb2", "viam.gen.proto.rpc.v1.auth_pb2", "viam.gen.common.v1.common_pb2",
+               "viam.gen.app.v1.robot_pb2")
 try:
     for _name in SDK_MODULES:
         importlib.import_module(_name)
@@ -87,6 +88,10 @@ def test_we_have_something_to_compare():
     assert "viam.app.v1.RobotPart" in OUR_MESSAGES
     assert "viam.app.v1.AppService.GetRobotPart" in OUR_METHODS
     assert "proto.rpc.v1.AuthService.Authenticate" in OUR_METHODS
+    # the device side (proto/device-rpcs.txt)
+    assert "viam.app.v1.RobotConfig" in OUR_MESSAGES and "viam.app.v1.RobotService.Config" in OUR_METHODS
+    assert {"Config", "Log", "NeedsRestart", "Certificate"} <= {
+        m.rsplit(".", 1)[1] for m in OUR_METHODS if m.startswith("viam.app.v1.RobotService.")}
 
 
 def test_our_messages_live_in_the_private_pool():
@@ -203,14 +208,21 @@ def test_rpc_matches_sdk(full_name):
     assert not problems, "\n".join(problems)
 
 
+RPC_LISTS = ("rpcs.txt", "device-rpcs.txt")  # the client's RPCs; the device side's (emulator and double only)
+
+
 def test_rpcs_txt_lists_exactly_our_rpcs():
-    """proto/rpcs.txt is the subset's source; the generated services must carry exactly those RPCs."""
+    """proto/rpcs.txt and proto/device-rpcs.txt are the subset's source; the generated services must
+    carry exactly those RPCs, and the device list only RobotService ones (the client never calls them)."""
     listed = set()
-    with open(REPO_ROOT / "proto" / "rpcs.txt", encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                listed.add(line.replace("/", "."))
+    for list_name in RPC_LISTS:
+        with open(REPO_ROOT / "proto" / list_name, encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    listed.add(line.replace("/", "."))
+                    if list_name == "device-rpcs.txt":
+                        assert line.startswith("viam.app.v1.RobotService/"), line
     assert listed == set(OUR_METHODS), "only in rpcs.txt: %s; only generated: %s" % (
         sorted(listed - set(OUR_METHODS)), sorted(set(OUR_METHODS) - listed))
 
@@ -222,6 +234,7 @@ GENERATED = {
     "app/v1/app.proto": "plugins/module_utils/proto/app/v1/app_pb2.py",
     "common/v1/common.proto": "plugins/module_utils/proto/common/v1/common_pb2.py",
     "proto/rpc/v1/auth.proto": "plugins/module_utils/proto/proto/rpc/v1/auth_pb2.py",
+    "app/v1/robot.proto": "plugins/module_utils/proto/app/v1/robot_pb2.py",
 }
 
 
@@ -248,8 +261,8 @@ def test_generated_code_imports_under_installed_protobuf():
     script = (
         "import sys; sys.path.insert(0, %r)\n"
         "from google.protobuf import __version__ as v, descriptor_pool\n"
-        "from viam_emulator.wire import app_pb2, auth_pb2, common_pb2\n"
-        "for m in (app_pb2, auth_pb2, common_pb2):\n"
+        "from viam_emulator.wire import app_pb2, auth_pb2, common_pb2, robot_pb2\n"
+        "for m in (app_pb2, auth_pb2, common_pb2, robot_pb2):\n"
         "    assert m.DESCRIPTOR.pool is not descriptor_pool.Default(), m.__name__\n"
         "    assert m.DESCRIPTOR.message_types_by_name, m.__name__\n"
         "print(v)\n" % str(REPO_ROOT / "tests" / "emulator"))
@@ -272,7 +285,7 @@ def test_generated_code_is_what_protoc_makes_of_proto_sources(tmp_path):
     compiled = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
     by_name = {f.name: f for f in compiled.file}
     modules = {"app/v1/app.proto": OUR_MODULES["app_pb2"], "common/v1/common.proto": OUR_MODULES["common_pb2"],
-               "proto/rpc/v1/auth.proto": OUR_MODULES["auth_pb2"]}
+               "proto/rpc/v1/auth.proto": OUR_MODULES["auth_pb2"], "app/v1/robot.proto": OUR_MODULES["robot_pb2"]}
     stale = []
     for name, module in modules.items():
         generated = descriptor_pb2.FileDescriptorProto.FromString(module.DESCRIPTOR.serialized_pb)
@@ -316,7 +329,8 @@ def test_proto_sources_are_what_extract_from_sdk_writes_now(tmp_path):
     work = tmp_path / "proto"
     work.mkdir()
     shutil.copy(REPO_ROOT / "proto" / "extract_from_sdk.py", work)
-    shutil.copy(REPO_ROOT / "proto" / "rpcs.txt", work)
+    for list_name in RPC_LISTS:
+        shutil.copy(REPO_ROOT / "proto" / list_name, work)
     done = subprocess.run([sys.executable, str(work / "extract_from_sdk.py")], capture_output=True, text=True, check=False,
                           timeout=120, cwd=str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr

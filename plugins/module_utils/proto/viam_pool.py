@@ -22,14 +22,15 @@ __metaclass__ = type
 import typing as t
 
 try:
-    from google.protobuf import descriptor_pool, struct_pb2, timestamp_pb2
+    from google.protobuf import descriptor_pool, duration_pb2, struct_pb2, timestamp_pb2
 except ImportError:
     # The modules report a missing protobuf themselves (module_utils/common.py HAS_PROTOBUF).
     POOL = None
 else:
     POOL = descriptor_pool.DescriptorPool()
-    # Our files import these; a fresh pool does not know the well-known types.
-    for _well_known in (struct_pb2, timestamp_pb2):
+    # Our files import these (duration: RobotService, the device side); a fresh pool does not know the
+    # well-known types.
+    for _well_known in (duration_pb2, struct_pb2, timestamp_pb2):
         POOL.AddSerializedFile(_well_known.DESCRIPTOR.serialized_pb)
 
 

@@ -28,6 +28,10 @@ class Principal:
 
     identity_id: str
     identity_type: str = "api-key"
+    # A part that authenticated with `robot-secret` (identity_type "robot-secret", identity_id = the
+    # part ID): the ID of the part secret it used, so a deleted or disabled secret stops working
+    # (handlers/device.py). Empty for API keys.
+    credential_id: str = ""
 
 
 def authorization_key(auth: app_pb2.Authorization) -> str:

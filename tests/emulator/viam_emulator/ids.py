@@ -27,7 +27,8 @@ def new_location_id() -> str:
 class SecretsLog:
     """--secrets-log: one JSON line per secret issued ({"kind", "secret", "time"}), for the secrets scanner.
 
-    Kinds: api_key, bootstrap_key, location_secret, part_secret, access_token. The file holds live
+    Kinds: api_key, bootstrap_key, location_secret, part_secret, access_token (part tokens too),
+    part_tls_key (RobotService/Certificate's private key, PEM). The file holds live
     secrets of this emulator: it is a test artifact, never to be printed."""
 
     def __init__(self) -> None:

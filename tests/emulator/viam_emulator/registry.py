@@ -10,6 +10,8 @@ from .access import Principal, require
 from .store import Tx
 
 APP_SERVICE = "viam.app.v1.AppService"
+# The service a device (viam-server) calls: Config, Log, NeedsRestart, Certificate (handlers/device.py).
+ROBOT_SERVICE = "viam.app.v1.RobotService"
 
 
 @dataclass
@@ -54,6 +56,22 @@ def rpc(name: str, streaming: str = "") -> Callable[[Handler], Handler]:
         HANDLERS[name] = handler
         if streaming:
             STREAMING[name] = streaming
+        return handler
+
+    return register
+
+
+# RobotService handlers, by RPC name (a separate table: "Config" and "Log" are not AppService RPCs).
+DEVICE_HANDLERS: Dict[str, Handler] = {}
+
+
+def device_rpc(name: str) -> Callable[[Handler], Handler]:
+    """Register a handler for /viam.app.v1.RobotService/<name> (unary only, as all four are)."""
+
+    def register(handler: Handler) -> Handler:
+        if name in DEVICE_HANDLERS:
+            raise RuntimeError("two handlers for RobotService/%s" % name)
+        DEVICE_HANDLERS[name] = handler
         return handler
 
     return register

@@ -18,9 +18,10 @@ from . import handlers  # noqa: F401  # pylint: disable=unused-import  # registe
 from .access import Principal
 from .errors import RpcError, UnknownId, invalid, unauthenticated
 from .ids import SECRETS_LOG
-from .registry import APP_SERVICE, HANDLERS, STREAMING, Call, Settings
+from .handlers.device import ROBOT_SECRET, part_principal
+from .registry import APP_SERVICE, DEVICE_HANDLERS, HANDLERS, ROBOT_SERVICE, STREAMING, Call, Settings
 from .store import Store
-from .wire import app_pb2, auth_pb2
+from .wire import app_pb2, auth_pb2, robot_pb2
 
 AUTH_SERVICE = "proto.rpc.v1.AuthService"
 LOG = logging.getLogger("viam_emulator")
@@ -189,6 +190,14 @@ class Emulator:
             check_decoded(request)
             if not request.HasField("credentials"):
                 raise invalid("no credentials provided")
+            if request.credentials.type == ROBOT_SECRET:
+                # viam-server with `cloud.secret` in /etc/viam.json: entity = the part ID, payload =
+                # one of the part's secrets (docs/api-assumptions.md §9).
+                with self.store.transaction() as tx:
+                    principal = part_principal(tx, request.entity, request.credentials.payload)
+                if principal is None:
+                    raise unauthenticated("invalid credentials")
+                return auth_pb2.AuthenticateResponse(access_token=self.tokens.issue(principal))
             if request.credentials.type != "api-key":
                 raise invalid("do not know how to handle credential type %r" % request.credentials.type)
             with self.store.transaction() as tx:
@@ -218,10 +227,29 @@ class Emulator:
                 response_serializer=auth_pb2.AuthenticateResponse.SerializeToString,
             )
         }
+        # The device side: what viam-server calls (handlers/device.py, proto/device-rpcs.txt).
+        robot_service = robot_pb2.DESCRIPTOR.services_by_name["RobotService"]
+        device: Dict[str, grpc.RpcMethodHandler] = {}
+        for method in robot_service.methods:
+            handler = DEVICE_HANDLERS.get(method.name)
+            if handler is None:
+                continue
+            device[method.name] = self._method_handler(
+                method.name, handler, getattr(robot_pb2, method.input_type.name),
+                getattr(robot_pb2, method.output_type.name), log_name="RobotService/" + method.name)
         return [grpc.method_handlers_generic_handler(APP_SERVICE, methods),
+                grpc.method_handlers_generic_handler(ROBOT_SERVICE, device),
                 grpc.method_handlers_generic_handler(AUTH_SERVICE, auth)]
 
-    def _method_handler(self, name: str, handler, request_cls, response_cls) -> grpc.RpcMethodHandler:
+    def _method_handler(self, name: str, handler, request_cls, response_cls,
+                        log_name: str = "") -> grpc.RpcMethodHandler:
+        if log_name:  # a RobotService RPC: unary, logged as "RobotService/<name>"
+            def serve_device(request, context):
+                return self._run(log_name, context, lambda p: self._call(p, context, handler, request))
+
+            return grpc.unary_unary_rpc_method_handler(
+                serve_device, request_deserializer=lenient(request_cls),
+                response_serializer=response_cls.SerializeToString)
         streaming = STREAMING.get(name, "")
         if streaming == "server":
             def serve_stream(request, context):
@@ -251,7 +279,14 @@ class Emulator:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
                              options=[("grpc.max_receive_message_length", 64 * 1024 * 1024),
                                       ("grpc.max_send_message_length", 64 * 1024 * 1024),
-                                      ("grpc.so_reuseport", 0)])
+                                      ("grpc.so_reuseport", 0),
+                                      # A device (viam-server, the device double) pings every 20 s even
+                                      # with no call in flight (goutils rpc/dialer.go); grpc's default
+                                      # answers that with GOAWAY "too_many_pings". goutils' own server
+                                      # allows pings 5 s apart.
+                                      ("grpc.keepalive_permit_without_calls", 1),
+                                      ("grpc.http2.min_ping_interval_without_data_ms", 5000),
+                                      ("grpc.http2.max_ping_strikes", 0)])
         server.add_generic_rpc_handlers(tuple(self.generic_handlers()))
         address = "%s:%d" % (host, port)
         if tls:

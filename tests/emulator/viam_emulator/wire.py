@@ -32,7 +32,9 @@ def _map_collection_to_checkout() -> None:
 _map_collection_to_checkout()
 
 from ansible_collections.viam.cloud.plugins.module_utils.proto.app.v1 import app_pb2  # noqa: E402
+# The device side (RobotService: Config, Log, NeedsRestart, Certificate), proto/device-rpcs.txt.
+from ansible_collections.viam.cloud.plugins.module_utils.proto.app.v1 import robot_pb2  # noqa: E402
 from ansible_collections.viam.cloud.plugins.module_utils.proto.common.v1 import common_pb2  # noqa: E402
 from ansible_collections.viam.cloud.plugins.module_utils.proto.proto.rpc.v1 import auth_pb2  # noqa: E402
 
-__all__ = ["app_pb2", "auth_pb2", "common_pb2", "REPO_ROOT"]
+__all__ = ["app_pb2", "auth_pb2", "common_pb2", "robot_pb2", "REPO_ROOT"]

@@ -31,7 +31,15 @@ the switches are behaviours.py's, §7):
   FAILED_PRECONDITION (behaviour update_conflict_code may name another code).
   Timestamps are kept to the microsecond so a value read through Python
   datetimes compares equal.
-- GetFragment's `version` selects a past revision; tags are not emulated.
+- GetFragment's `version` selects a revision (digits) or a tag (anything else); its `tags` lists the
+  fragment's tags. Kind "fragment_tag" (FragmentTag; id = "<fragment>|<tag>", parent = fragment)
+  holds one tag each. SetFragmentTag creates or moves a tag, DeleteFragmentTag removes it; both
+  answer every tag left (app.proto). Tag names follow the docs' rule (lowercase letters, digits,
+  `-`, `_`; not starting with a digit or `v`; at most 60 characters), else INVALID_ARGUMENT; a
+  revision the fragment never had is NOT_FOUND. They are served only once proto/rpcs.txt lists
+  them (generic_handlers serves the methods the generated AppService has). So is GetFragmentUsage:
+  per revision that RobotService/Config last served to parts, how many machines run it.
+- resolve_version is what RobotService/Config uses for a part's pinned imports (resolve.py).
 - Deleting a fragment that parts still use is allowed (the UI only warns).
 - Behaviour public_fragments=thousands: 3,000 public fragments owned by an organization
   no key can reach ("Public Fragment Authors") are added on first use, in one transaction
@@ -43,10 +51,11 @@ the switches are behaviours.py's, §7):
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from ..access import allowed, require_org_member, visible_organization_ids
 from ..errors import already_exists, invalid, not_found, permission_denied, with_code
@@ -163,6 +172,54 @@ def _must_read(call: Call, fragment_id: str) -> app_pb2.Fragment:
 def _history(tx: Tx, fragment_id: str) -> List[app_pb2.FragmentHistoryEntry]:
     """Newest first."""
     return list(reversed(tx.list("fragment_history", app_pb2.FragmentHistoryEntry, parent=fragment_id)))
+
+
+# -- revisions and tags -------------------------------------------------------------------------
+
+# docs reuse-configuration.md "Create a tag": lowercase alphanumerics, - and _, not starting with a
+# digit (tags and revision numbers must not look alike) or with "v", at most 60 characters.
+TAG_RE = re.compile(r"^[a-uw-z_-][a-z0-9_-]{0,59}$")
+
+
+def tags_of(tx: Tx, fragment_id: str) -> List[app_pb2.FragmentTag]:
+    return sorted(tx.list("fragment_tag", app_pb2.FragmentTag, parent=fragment_id), key=lambda t: t.tag)
+
+
+def _tag_key(fragment_id: str, tag: str) -> str:
+    return "%s|%s" % (fragment_id, tag)
+
+
+def revision_config(tx: Tx, fragment: app_pb2.Fragment, revision: str) -> Optional[dict]:
+    """The fragment's config as of `revision` (the current one, or one its history recorded)."""
+    from .parts import struct_to_python  # lazy: parts imports this module's users
+
+    if revision == fragment.revision:
+        return struct_to_python(fragment.fragment)
+    for entry in _history(tx, fragment.id):
+        if entry.revision == revision:
+            return struct_to_python(entry.config)
+        if entry.old.revision == revision:
+            return struct_to_python(entry.old.fragment)
+    return None
+
+
+def revision_of(tx: Tx, fragment: app_pb2.Fragment, version: str) -> Optional[str]:
+    """The revision a version names: "" = the latest, digits = that revision, else a tag's revision."""
+    if not version:
+        return fragment.revision
+    if version.isdigit():
+        return version if revision_config(tx, fragment, version) is not None else None
+    tag = tx.get("fragment_tag", _tag_key(fragment.id, version), app_pb2.FragmentTag)
+    return tag.revision if tag is not None else None
+
+
+def resolve_version(tx: Tx, fragment: app_pb2.Fragment, version: str) -> Optional[Tuple[dict, str]]:
+    """(config, revision) of the fragment at a pinned version, or None if the version names nothing."""
+    revision = revision_of(tx, fragment, version)
+    if revision is None:
+        return None
+    config = revision_config(tx, fragment, revision)
+    return (config, revision) if config is not None else None
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -302,11 +359,16 @@ def get_fragment(call: Call, request: app_pb2.GetFragmentRequest) -> app_pb2.Get
     current = _must_read(call, request.id)
     history = _history(call.tx, current.id)
     shown = current
-    if request.HasField("version") and request.version and request.version != current.revision:
-        past = [h.old for h in history if h.old.revision == request.version]
-        if not past:
+    if request.HasField("version") and request.version:
+        # A revision number or a tag name (GetFragmentRequest.version: "revision or tag").
+        revision = revision_of(call.tx, current, request.version)
+        if revision is None:
             raise not_found("version %r of fragment %r" % (request.version, current.id))
-        shown = past[0]
+        if revision != current.revision:
+            past = [h.old for h in history if h.old.revision == revision]
+            if not past:
+                raise not_found("version %r of fragment %r" % (request.version, current.id))
+            shown = past[0]
     usage = usages(call.tx, [current.id])[current.id]
     response = app_pb2.GetFragmentResponse(
         fragment=_decorated(call.tx, shown, usage),
@@ -315,6 +377,7 @@ def get_fragment(call: Call, request: app_pb2.GetFragmentRequest) -> app_pb2.Get
     response.revisions.add(revision=current.revision, created_at=current.last_updated)
     for entry in history:
         response.revisions.add(revision=entry.old.revision, created_at=entry.old.last_updated)
+    response.tags.extend(tags_of(call.tx, current.id))
     return response
 
 
@@ -378,6 +441,7 @@ def delete_fragment(call: Call, request: app_pb2.DeleteFragmentRequest) -> app_p
     fragment = _must_get(call, request.id)
     call.require("write", "fragment", fragment.id, "fragment %r" % fragment.id)
     call.tx.delete_where("fragment_history", parent=fragment.id)
+    call.tx.delete_where("fragment_tag", parent=fragment.id)
     call.tx.delete("fragment", fragment.id)
     return app_pb2.DeleteFragmentResponse()
 
@@ -407,6 +471,68 @@ def get_fragment_history(call: Call, request: app_pb2.GetFragmentHistoryRequest
     end = offset + limit
     return app_pb2.GetFragmentHistoryResponse(history=history[offset:end],
                                               next_page_token=str(end) if end < len(history) else "")
+
+
+def set_fragment_tag(call: Call, request: Any) -> Any:
+    """Create the tag, or move it to another revision; answers every tag of the fragment."""
+    fragment = _must_get(call, request.fragment_id)
+    call.require("write", "fragment", fragment.id, "fragment %r" % fragment.id)
+    if not TAG_RE.match(request.tag):
+        raise invalid("tag %r is not valid: lowercase letters, digits, '-' and '_', not starting with a digit "
+                      "or 'v', at most 60 characters" % request.tag)
+    if not request.revision.isdigit() or revision_config(call.tx, fragment, request.revision) is None:
+        raise not_found("revision %r of fragment %r" % (request.revision, fragment.id))
+    tag = app_pb2.FragmentTag(tag=request.tag, revision=request.revision)
+    call.tx.put("fragment_tag", _tag_key(fragment.id, request.tag), tag, parent=fragment.id,
+                name=request.tag, org=fragment.organization_owner)
+    return app_pb2.SetFragmentTagResponse(tags=tags_of(call.tx, fragment.id))
+
+
+def delete_fragment_tag(call: Call, request: Any) -> Any:
+    """Remove a tag; parts pinned to it then resolve nothing (reported in their config status)."""
+    fragment = _must_get(call, request.fragment_id)
+    call.require("write", "fragment", fragment.id, "fragment %r" % fragment.id)
+    if not call.tx.delete("fragment_tag", _tag_key(fragment.id, request.tag)):
+        raise not_found("tag %r of fragment %r" % (request.tag, fragment.id))
+    return app_pb2.DeleteFragmentTagResponse(tags=tags_of(call.tx, fragment.id))
+
+
+def get_fragment_usage(call: Call, request: Any) -> Any:
+    """Usage "across versions" (app.proto): one FragmentUsage per revision of the fragment that
+    RobotService/Config last served to some part (kind "part_served", handlers/device.py), i.e. the
+    version actually deployed, which the docs' "Fragments in use" view shows beside the pinned one
+    (docs/api-assumptions.md §10; L). Parts no device fetched a config for are not counted."""
+    from google.protobuf import json_format, struct_pb2  # lazy: only this RPC reads the Struct records
+
+    fragment = _must_read(call, request.fragment_id)
+    orgs = PartOrgs(call.tx)
+    by_revision: Dict[str, Usage] = {}
+    for row_id in call.tx.list_ids("part_served"):
+        served = json_format.MessageToDict(call.tx.get("part_served", row_id, struct_pb2.Struct))
+        part = call.tx.get("part", row_id, app_pb2.RobotPart)
+        if part is None:
+            continue
+        for entry in served.get("fragments") or []:
+            if entry.get("id") == fragment.id and entry.get("revision"):
+                usage = by_revision.setdefault(entry["revision"], Usage())
+                usage.parts.add(part.id)
+                usage.machines.add((part.robot, orgs.of(part)))
+    usages_out = []
+    for revision in sorted(by_revision, key=lambda r: int(r) if r.isdigit() else 0):
+        message = _usage_message(fragment.id, by_revision[revision], fragment.organization_owner)
+        message.version = revision
+        usages_out.append(message)
+    return app_pb2.GetFragmentUsageResponse(version_usages=usages_out)
+
+
+# Served once proto/rpcs.txt lists them: the client's retry table (plugins/module_utils/retry.py
+# RPC_KINDS) must name every RPC of rpcs.txt, so adding them there is the client side's step. Until
+# then the generated AppService has no such methods and no handler is registered for them.
+_APP_METHODS = app_pb2.DESCRIPTOR.services_by_name["AppService"].methods_by_name
+for _name, _handler in (("SetFragmentTag", set_fragment_tag), ("DeleteFragmentTag", delete_fragment_tag),
+                        ("GetFragmentUsage", get_fragment_usage)):
+    if _name in _APP_METHODS:
+        rpc(_name)(_handler)
 
 
 def fragment_for(tx: Tx, fragment_id: str) -> Optional[app_pb2.Fragment]:

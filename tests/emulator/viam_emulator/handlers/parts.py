@@ -32,6 +32,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from google.protobuf import struct_pb2, timestamp_pb2
 
+from .. import presence
 from ..access import allowed
 from ..errors import (already_exists, failed_precondition, invalid, permission_denied, unimplemented, unknown_id,
                       with_code)
@@ -156,12 +157,26 @@ def fill_online(message, state: int, last_access_field: str = "last_access", at:
         message.seconds_since_online = max(0, (at - micros(getattr(message, last_access_field))) // 1_000_000)
 
 
+def fill_derived(message, state: Optional[Tuple[bool, int]], at: int, last_access_field: str = "last_access") -> bool:
+    """The online fields from a device's RobotService calls (presence.py); False if no device ever
+    called, so the stored (seeded) state stays. Online: last_access is the last call (not "now")."""
+    if state is None:
+        return False
+    is_online, last = state
+    message.online_state = app_pb2.ONLINE_STATE_ONLINE if is_online else app_pb2.ONLINE_STATE_OFFLINE
+    set_micros(getattr(message, last_access_field), last)
+    message.seconds_since_online = 0 if is_online else max(0, (at - last) // 1_000_000)
+    return True
+
+
 def render_part(part: app_pb2.RobotPart, at: Optional[int] = None, redact: bool = False) -> app_pb2.RobotPart:
     """The part as the API returns it; `redact` blanks its secrets (for callers who may not write it)."""
     out = app_pb2.RobotPart()
     out.CopyFrom(part)
     out.ClearField("robot_config_json")
-    fill_online(out, out.online_state, at=at)
+    at = now_micros() if at is None else at
+    if not fill_derived(out, presence.part_state(out.id, at), at):
+        fill_online(out, out.online_state, at=at)
     if redact:
         redact_secrets(out)
     return out
@@ -242,6 +257,9 @@ def create_part(tx: Tx, settings: Settings, robot: app_pb2.Robot, name: str, mai
 def delete_part_records(tx: Tx, part_id: str) -> None:
     """The part and everything kept about it (history, logs, restart mark, metadata)."""
     tx.delete("part", part_id)
+    presence.PRESENCE.forget(part_id)
+    tx.delete("part_restart_served", part_id)
+    tx.delete("part_cert", part_id)
     tx.delete_where("part_history", parent=part_id)
     tx.delete_where("log", parent=part_id)
     tx.delete("part_restart", part_id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from .. import presence
 from ..access import ROLE_ACTIONS, allowed, grants_of, require_org_member, role_of, visible_organization_ids
 from ..errors import already_exists, invalid, permission_denied, unimplemented
 from ..ids import new_uuid
@@ -26,7 +27,7 @@ from ..registry import Call, Settings, rpc
 from ..store import Tx
 from ..wire import app_pb2
 from .locations import get_location, org_locations, primary_org_id
-from .parts import (create_part, delete_part_records, fill_online, micros, now_micros, part_fragment_ids,
+from .parts import (create_part, delete_part_records, fill_derived, fill_online, micros, now_micros, part_fragment_ids,
                     name_taken, robot_parts, save_part, set_micros, set_names, check_part_name)
 
 DEFAULT_SUMMARY_LIMIT = 100  # app.proto: "max number of machines to return; default to 100 if unset"
@@ -47,9 +48,13 @@ def robot_for(call: Call, robot_id: str, action: str) -> app_pb2.Robot:
 
 
 def render_robot(robot: app_pb2.Robot, at: Optional[int] = None) -> app_pb2.Robot:
+    """Online fields: from the RobotService calls of the machine's parts if a device ever made one
+    (presence.robot_state: online while any part is), else the stored (seeded) state."""
     out = app_pb2.Robot()
     out.CopyFrom(robot)
-    fill_online(out, out.online_state, at=at)
+    at = now_micros() if at is None else at
+    if not fill_derived(out, presence.robot_state(out.id, at), at):
+        fill_online(out, out.online_state, at=at)
     return out
 
 
@@ -290,7 +295,11 @@ def part_summary(part: app_pb2.RobotPart, fragment_ids: List[str], names: _Fragm
     summary = app_pb2.PartSummary(
         part_id=part.id, part_name=part.name, is_main_part=part.main_part, online_state=part.online_state,
         dns_name=part.dns_name, fragments=[app_pb2.FragmentSummary(id=f, name=names(f)) for f in fragment_ids])
-    if part.online_state == app_pb2.ONLINE_STATE_ONLINE:
+    derived = presence.part_state(part.id, at)
+    if derived is not None:  # a device called: its last call is both last_access and last_online
+        fill_derived(summary, derived, at)
+        set_micros(summary.last_online, derived[1])
+    elif part.online_state == app_pb2.ONLINE_STATE_ONLINE:
         set_micros(summary.last_access, at)
         set_micros(summary.last_online, at)
     elif part.HasField("last_access"):

@@ -39,11 +39,29 @@ else:
     DESCRIPTOR = _viam_pool.AddSerializedFile(
         b'\n\x16common/v1/common.proto\x12\x0eviam.common.v1\x1a\x1cgoogle'
         b'/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestam'
-        b'p.proto"\xd8\x01\n\x08LogEntry\x12\x0c\n\x04host\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01('
-        b'\t\x12(\n\x04time\x18\x03 \x01(\x0b2\x1a.google.protobuf.Timestamp\x12\x13\n\x0bl'
-        b"ogger_name\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12'\n\x06caller\x18\x06 \x01("
-        b"\x0b2\x17.google.protobuf.Struct\x12\r\n\x05stack\x18\x07 \x01(\t\x12'\n\x06fie"
-        b'lds\x18\x08 \x03(\x0b2\x17.google.protobuf.Structb\x06proto3'
+        b'p.proto"N\n\x0cResourceName\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04ty'
+        b'pe\x18\x02 \x01(\t\x12\x0f\n\x07subtype\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t"]\n\x04Pose\x12'
+        b'\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\x12\x0b\n\x03o_x\x18\x04 \x01(\x01\x12\x0b\n'
+        b'\x03o_y\x18\x05 \x01(\x01\x12\x0b\n\x03o_z\x18\x06 \x01(\x01\x12\r\n\x05theta\x18\x07 \x01(\x01"*\n\x07Vector'
+        b'3\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01"\x1b\n\x06Sphere\x12\x11\n\t'
+        b'radius_mm\x18\x01 \x01(\x01"/\n\x07Capsule\x12\x11\n\tradius_mm\x18\x01 \x01(\x01\x12\x11\n'
+        b'\tlength_mm\x18\x02 \x01(\x01"<\n\x10RectangularPrism\x12(\n\x07dims_mm\x18'
+        b'\x01 \x01(\x0b2\x17.viam.common.v1.Vector3"\x86\x01\n\x04Mesh\x12\x14\n\x0cconte'
+        b'nt_type\x18\x01 \x01(\t\x12\x0c\n\x04mesh\x18\x02 \x01(\x0c\x121\n$original_file_sou'
+        b"rce_path_diagnostic\x18\x03 \x01(\tH\x00\x88\x01\x01B'\n%_original_file"
+        b'_source_path_diagnostic"!\n\nPointCloud\x12\x13\n\x0bpoint_c'
+        b'loud\x18\x01 \x01(\x0c"\xaf\x02\n\x08Geometry\x12$\n\x06center\x18\x01 \x01(\x0b2\x14.viam.c'
+        b'ommon.v1.Pose\x12(\n\x06sphere\x18\x02 \x01(\x0b2\x16.viam.common.v1.S'
+        b'phereH\x00\x12/\n\x03box\x18\x03 \x01(\x0b2 .viam.common.v1.Rectangula'
+        b'rPrismH\x00\x12*\n\x07capsule\x18\x05 \x01(\x0b2\x17.viam.common.v1.Capsu'
+        b'leH\x00\x12$\n\x04mesh\x18\x06 \x01(\x0b2\x14.viam.common.v1.MeshH\x00\x120\n\npo'
+        b'intcloud\x18\x07 \x01(\x0b2\x1a.viam.common.v1.PointCloudH\x00\x12\r\n\x05'
+        b'label\x18\x04 \x01(\tB\x0f\n\rgeometry_type"\xd8\x01\n\x08LogEntry\x12\x0c\n\x04hos'
+        b't\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b2\x1a.google.pr'
+        b'otobuf.Timestamp\x12\x13\n\x0blogger_name\x18\x04 \x01(\t\x12\x0f\n\x07message'
+        b"\x18\x05 \x01(\t\x12'\n\x06caller\x18\x06 \x01(\x0b2\x17.google.protobuf.Struct\x12"
+        b"\r\n\x05stack\x18\x07 \x01(\t\x12'\n\x06fields\x18\x08 \x03(\x0b2\x17.google.protobuf"
+        b'.Structb\x06proto3'
     )
 
     _globals = globals()
@@ -57,6 +75,7 @@ else:
     if not _descriptor._USE_C_DESCRIPTORS:
         DESCRIPTOR._loaded_options = None
         _set_serialized_offsets(_globals, (
-            '_LOGENTRY 106 322 '
+            '_RESOURCENAME 105 183 _POSE 185 278 _VECTOR3 280 322 _SPHERE 324 351 _CAPSULE 353 400 _RECTANGULARPRISM 402 462 _MESH 465 599 '
+            '_POINTCLOUD 601 634 _GEOMETRY 637 940 _LOGENTRY 943 1159 '
         ))
     # @@protoc_insertion_point(module_scope)
