@@ -285,6 +285,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.convert import message_
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.lookup import (
     find_part, find_part_in_location, get_part_by_id, is_uuid, part_name_taken, require_fragments, resolve_robot)
+from ansible_collections.viam.cloud.plugins.module_utils.config_shape import enforce_config_shape
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import CONFLICT_CODES, CreateRaced, ViamModule, micros
@@ -343,6 +344,7 @@ class RobotPartModule(ViamModule):
                 self.fail("config must not have a %r section: it is the device's own identity (part ID and secret), "
                           "which the app adds itself and viam.cloud.machine writes to the robot's /etc/viam.json"
                           % DEVICE_SECTION)
+        enforce_config_shape(self, self.config_option)  # before any API call (config_shape.py)
         for ref in self.params["fragments"] or []:
             if not ref or not ref.strip():
                 self.fail("fragments must not contain empty names")

@@ -1,4 +1,11 @@
-"""Command line: tests/emulator/viam-app-emulator [options]; prints one JSON line when ready."""
+"""Command line: tests/emulator/viam-app-emulator [options]; prints one JSON line when ready.
+
+Start-up is for users' CI as much as for our tests: whatever keeps it from serving (a missing
+grpcio or protobuf, a taken port, a bad option, an unwritable file) ends it within a moment with
+exit code 2 and one line on stderr saying what to do, never a traceback (VIAM_EMULATOR_DEBUG=1
+adds it). --ready-file writes the JSON line to a file only once the server listens (written to a
+temporary name and renamed, so a reader never sees half of it), for a shell that waits on it.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +17,41 @@ import tempfile
 import threading
 import time
 
+from typing import NoReturn, Optional
+
+# What pip installs for the emulator (the collection's requirements.txt): said in full when
+# missing, because an installed collection has no Makefile or virtualenv to point at.
+REQUIREMENTS = "pip install grpcio 'protobuf>=6.33.5,<8'"
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr, exit 2 (the traceback too with VIAM_EMULATOR_DEBUG=1)."""
+    if os.environ.get("VIAM_EMULATOR_DEBUG") and sys.exc_info()[0] is not None:
+        import traceback
+        traceback.print_exc()
+    print("viam-app-emulator: %s" % message, file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+# grpc core logs a failed bind (and the like) on stderr itself, in lines a CI log would show
+# beside ours; the one line we print says it better. VIAM_EMULATOR_DEBUG or GRPC_VERBOSITY keeps them.
+if not os.environ.get("VIAM_EMULATOR_DEBUG"):
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+try:  # before the imports below need them
+    import grpc  # noqa: F401  pylint: disable=unused-import
+    import google.protobuf  # noqa: F401  pylint: disable=unused-import
+except ImportError as _missing:
+    _NAME = str(getattr(_missing, "name", None) or _missing)
+    _fail("the Python package %s is missing in %s: %s (or set VIAM_EMULATOR_PYTHON to a Python that has them)"
+          % ("grpcio" if _NAME.startswith("grpc") else "protobuf" if _NAME.startswith("google") else _NAME,
+             sys.executable, REQUIREMENTS))
+try:
+    from . import wire  # noqa: F401  pylint: disable=unused-import  # the collection's generated code
+except Exception as _old:  # pylint: disable=broad-except  # protobuf's VersionError and friends
+    _fail("the installed protobuf (%s) cannot load the generated code: %s (%s)"
+          % (getattr(google.protobuf, "__version__", "?"), REQUIREMENTS, str(_old).splitlines()[0] if str(_old) else _old))
+
+from . import presence  # the device side's options (--online-window, --restart-check-interval)
 from .behaviours import PRESETS, BehaviourError, listing, resolve
 from .bootstrap import bootstrap
 from .errors import RpcError
@@ -19,8 +61,15 @@ from .server import Emulator
 from .store import Store
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block): a CI log shows the reason and nothing else."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail("%s (see --help)" % message)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="viam-app-emulator",
         description="A local emulator of the Viam app API (viam.app.v1.AppService and proto.rpc.v1.AuthService) "
                     "for tests, demos and offline CI. Prints one JSON line with its address and credentials "
@@ -42,6 +91,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--bootstrap-key", help="secret of the owner API key to create (default: random)")
     parser.add_argument("--seed-fleet", metavar="L:M:P",
                         help="create L locations x M machines x P parts (main part included) at start")
+    parser.add_argument("--ready-file", metavar="FILE",
+                        help="once serving, write the JSON line to FILE too (atomically: a temporary file renamed); "
+                             "removed again when the emulator stops")
     parser.add_argument("--call-log", help="append one JSON line per call (method, code, ms) to this file")
     parser.add_argument("--secrets-log", metavar="FILE",
                         help="append one JSON line per secret issued (API keys, location and part secrets, access "
@@ -51,6 +103,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "--list-behaviours shows every key and value")
     parser.add_argument("--behaviours", choices=PRESETS, default="default",
                         help="start every behaviour from its default or its least convenient plausible value")
+    parser.add_argument("--online-window", action=presence.SetOption, dest="online_window", metavar="SECONDS",
+                        help="a part is online while its device called RobotService within this many seconds "
+                             "(default %g)" % presence.DEFAULT_WINDOW_SECONDS)
+    parser.add_argument("--restart-check-interval", action=presence.SetOption, dest="restart_check_interval",
+                        metavar="SECONDS", help="the restart_check_interval RobotService/NeedsRestart answers "
+                                                "(default %g)" % presence.DEFAULT_RESTART_CHECK_SECONDS)
     parser.add_argument("--list-behaviours", action="store_true",
                         help="print every behaviour key, its values, default and evidence as JSON, and exit")
     args = parser.parse_args(argv)
@@ -110,34 +168,104 @@ def make_certificate(host: str):
     return key_pem, cert_pem, cert_path
 
 
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        _fail("cannot remove the old --ready-file %s: %s" % (path, err.strerror or err))
+
+
+def _write_ready(path: str, line: str) -> None:
+    """The ready line to ``path``: written to a temporary file beside it (mode 0600: it holds the API
+    key), then renamed, so that a reader sees either no file or all of it."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _bind_problem(host: str, port: int) -> Optional[str]:
+    """Why host:port cannot be listened on, from a plain socket (grpc only says that it failed)."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as err:
+        return "--host %s does not resolve (%s): use an address of this machine, such as 127.0.0.1" % (host, err)
+    with socket.socket(family, kind, proto) as sock:
+        try:
+            sock.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                return ("port %d on %s is already in use (another emulator still running?): stop it, pick another "
+                        "--port, or use --port 0 for a free one (read it from the JSON line)" % (port, host))
+            if err.errno == errno.EADDRNOTAVAIL:
+                return "--host %s is not an address of this machine: use 127.0.0.1 or one of its own addresses" % host
+            if err.errno == errno.EACCES:
+                return "port %d needs privileges here: use a port above 1023, or --port 0 for a free one" % port
+            return "cannot listen on %s:%d: %s" % (host, port, err.strerror or err)
+    return None
+
+
+def _start_problem(args: argparse.Namespace, err: BaseException) -> str:
+    """One line for a failed start: what failed and what to do."""
+    import sqlite3
+
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    if isinstance(err, ImportError) and args.tls:
+        return "--tls needs the Python package cryptography: pip install cryptography (%s)" % text
+    if isinstance(err, ImportError):
+        return "a Python package is missing: %s (%s)" % (REQUIREMENTS, text)
+    if isinstance(err, sqlite3.Error):
+        return "cannot use --db %s: %s" % (args.db, text)
+    if isinstance(err, (OSError, RuntimeError)) and ("bind" in text.lower() or "address" in text.lower()):
+        return _bind_problem(args.host, args.port) or "cannot listen on %s:%d: %s" % (args.host, args.port, text)
+    if isinstance(err, OSError) and getattr(err, "filename", None):
+        return "cannot open %s: %s" % (err.filename, err.strerror or text)
+    return "cannot start: %s: %s (VIAM_EMULATOR_DEBUG=1 shows the traceback)" % (type(err).__name__, text)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.list_behaviours:
         print(json.dumps(listing(), indent=2))
         return 0
-    settings = Settings(behaviours=args.behaviour_values)
-    store = Store(args.db)
-    SECRETS_LOG.open(args.secrets_log)
+    if args.ready_file:
+        _remove(args.ready_file)  # a stale file from an earlier run must not look ready
     try:
-        with store.transaction() as tx:
-            org_id, api_key = bootstrap(tx, args.bootstrap_key_id, args.bootstrap_key)
-            SECRETS_LOG.record("bootstrap_key", api_key.key)
-            if args.seed_fleet:
-                from .seed import seed_fleet
-                seed_fleet(tx, settings, org_id, *args.seed_fleet)
-    except RpcError as err:
-        print("viam-app-emulator: %s" % err.message, file=sys.stderr)
-        return 2
-    emulator = Emulator(store, settings=settings, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
-                        call_log=args.call_log, token_ttl=args.token_ttl, lose_rate=args.lose_rate)
-    tls = None
-    cert_path = None
-    if args.tls:
-        key_pem, cert_pem, cert_path = make_certificate(args.host)
-        tls = (key_pem, cert_pem)
-    server, port = emulator.start(args.host, args.port, tls)
+        settings = Settings(behaviours=args.behaviour_values)
+        store = Store(args.db)
+        SECRETS_LOG.open(args.secrets_log)
+        try:
+            with store.transaction() as tx:
+                org_id, api_key = bootstrap(tx, args.bootstrap_key_id, args.bootstrap_key)
+                SECRETS_LOG.record("bootstrap_key", api_key.key)
+                if args.seed_fleet:
+                    from .seed import seed_fleet
+                    seed_fleet(tx, settings, org_id, *args.seed_fleet)
+        except RpcError as err:
+            print("viam-app-emulator: %s" % err.message, file=sys.stderr)
+            return 2
+        emulator = Emulator(store, settings=settings, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
+                            call_log=args.call_log, token_ttl=args.token_ttl, lose_rate=args.lose_rate)
+        tls = None
+        cert_path = None
+        if args.tls:
+            key_pem, cert_pem, cert_path = make_certificate(args.host)
+            tls = (key_pem, cert_pem)
+        server, port = emulator.start(args.host, args.port, tls)
+    except Exception as err:  # pylint: disable=broad-except  # any start-up failure: one line, exit 2
+        _fail(_start_problem(args, err))
     address = "%s:%d" % (args.host, port)
-    print(json.dumps({
+    line = json.dumps({
         "address": address,
         "app_url": "%s://%s" % ("https" if args.tls else "http", address),
         "organization_id": org_id,
@@ -145,7 +273,14 @@ def main(argv=None) -> int:
         "api_key": api_key.key,
         "tls_cert": cert_path,
         "behaviours": args.behaviour_values,
-    }), flush=True)
+    })
+    print(line, flush=True)
+    if args.ready_file:
+        try:
+            _write_ready(args.ready_file, line)
+        except OSError as err:
+            server.stop(grace=0)
+            _fail("cannot write --ready-file %s: %s" % (args.ready_file, err.strerror or err))
 
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -153,6 +288,8 @@ def main(argv=None) -> int:
     while not stopped.is_set():
         time.sleep(0.2)
     server.stop(grace=1).wait()
+    if args.ready_file:
+        _remove(args.ready_file)
     return 0
 
 
