@@ -6,6 +6,7 @@
 Every bench script writes ``<out>/<name>.json``:
 
     {"section": str, "title": str, "machine": str, "method": str,
+     "load": {"start": [1, 5, 15-min load], "end": [...], "cpus": int},
      "rows": [{"name": str, "value": float, "unit": "s" | "MB" | "calls" | "KB" | ...,
                "baseline": str | None, "ratio": float | None, "target": str | None,
                "met": bool | None, "note": str}]}
@@ -48,12 +49,30 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def load_average() -> tuple | None:
+    """(1, 5, 15-minute) load averages now, or None where the system has none."""
+    return tuple(round(x, 2) for x in os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
+# The load when the bench script started: a shared machine's load says how far to trust wall times.
+START_LOAD = load_average()
+
+
+def load_text(start: tuple | None = None, end: tuple | None = None) -> str:
+    """'load 0.4 at start (5-min 1.2), 0.9 at end (5-min 1.0)': the run's load averages, 2 CPUs being a full load of 2."""
+    start = START_LOAD if start is None else start
+    end = load_average() if end is None else end
+    if not start:
+        return "load unknown"
+    text = "load %.1f at start (5-min %.1f)" % (start[0], start[1])
+    if end:
+        text += ", %.1f at end (5-min %.1f)" % (end[0], end[1])
+    return text
+
+
 def machine() -> str:
-    """This machine, in the words every result file uses."""
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = ", load %.1f at start" % os.getloadavg()[0]
-    return "%s, %d CPUs, Python %s%s" % (platform.machine(), os.cpu_count() or 0, platform.python_version(), load)
+    """This machine, in the words every result file uses (the load: at the script's start and now)."""
+    return "%s, %d CPUs, Python %s, %s" % (platform.machine(), os.cpu_count() or 0, platform.python_version(), load_text())
 
 
 class Emulator:
@@ -136,7 +155,8 @@ def write_result(out_dir: str, name: str, section: str, title: str, rows: list[d
             entry["target"], entry["met"] = None, None
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, name + ".json")
-    data = {"section": section, "title": title, "machine": machine(), "rows": rows, "method": method}
+    data = {"section": section, "title": title, "machine": machine(), "rows": rows, "method": method,
+            "load": {"start": START_LOAD, "end": load_average(), "cpus": os.cpu_count()}}
     data.update(extra)
     with open(path, "w") as handle:
         json.dump(data, handle, indent=2)

@@ -36,7 +36,9 @@ def load(directory: str) -> tuple[dict, list[str]]:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problems.append("%s: not a bench result (%s)" % (os.path.basename(path), exc))
             continue
-        section = sections.setdefault(name, {"titles": [], "machines": [], "rows": [], "files": []})
+        section = sections.setdefault(name, {"titles": [], "machines": [], "rows": [], "files": [], "loads": []})
+        if isinstance(data.get("load"), dict) and data["load"].get("start"):
+            section["loads"].append(data["load"])
         section["titles"].append(data.get("title") or "")
         if data.get("machine") and data["machine"] not in section["machines"]:
             section["machines"].append(data["machine"])
@@ -110,6 +112,16 @@ def render(sections: dict, problems: list[str], directory: str, markdown: bool =
         if name not in sections:
             out.append("- %s: no result (%s missing: that bench did not run or failed)" % (name, filename))
     out.extend("- " + p for p in problems)
+    loads = [entry for s in names for entry in sections[s]["loads"]]
+    if loads:
+        starts = [entry["start"][0] for entry in loads]
+        ends = [entry["end"][0] for entry in loads if entry.get("end")]
+        cpus = loads[0].get("cpus") or 0
+        out.append("")
+        out.append("Load average (1-min) of the run: %.1f to %.1f at the benches' starts, %.1f to %.1f at their ends, on %d CPUs%s"
+                   % (min(starts), max(starts), min(ends or starts), max(ends or starts), cpus,
+                      ("; above %d the machine was shared and wall-time ratios are less trustworthy" % cpus)
+                      if cpus and max(starts + ends) > cpus else ""))
     targets = [r for s in names for r in sections[s]["rows"] if r.get("met") is not None]
     out.append("")
     out.append("Targets: %d met, %d missed." % (sum(1 for r in targets if r["met"]), sum(1 for r in targets if not r["met"])))

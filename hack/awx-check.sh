@@ -13,16 +13,24 @@
 #    (examples/awx/fleet.viam.yml), the converge job template (twice, the
 #    second run changes nothing) and the report job template work against a
 #    local emulator.
+#    The same, with the real engine: the inventory update and the converge and
+#    report job templates through ansible-runner (the library AWX runs jobs
+#    with), each in a private data dir laid out as AWX lays it out (env/envvars
+#    from the injectors, env/extravars, project/, inventory/hosts, args), on the
+#    same emulator: the runner's status, stats and events, and no secret in its
+#    artifacts (hack/awx-runner.py).
 # 4. awx.awx: taken from the community `ansible` wheel on PyPI (the only
 #    package index that ships it), cached under build/cache; then
 #    ansible-playbook --syntax-check of examples/awx_setup.yml and of the job
 #    template playbooks, and the awx.awx tasks' arguments validated against
 #    the real modules' argument specs (hack/awx-args.py).
-# Env: VENV (default .venv). Runs in the build copy build/awx (hack/in-build.sh).
+# Env: VENV (default .venv); AWX_LEG (default awx): runs in the build copy
+# build/$AWX_LEG (hack/in-build.sh), its work files in build/$AWX_LEG-check.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${VENV:-.venv}"
+leg="${AWX_LEG:-awx}"
 
 # The community `ansible` 13.8.0 package is the newest that bundles awx.awx
 # (24.6.1, the last awx.awx release); ansible 14 dropped it. Pinned by hash.
@@ -30,14 +38,14 @@ AWX_WHEEL="ansible-13.8.0-py3-none-any.whl"
 AWX_WHEEL_REQ="ansible==13.8.0 --hash=sha256:daf9c9a2850bbc6c098ba3368aeba99d4ae37c90bca47f974dc19342c0571361"
 
 if [ "${1:-}" != "--in-build" ]; then
-    exec "${repo}/hack/in-build.sh" awx "${venv}" bash "${repo}/hack/awx-check.sh" --in-build
+    exec "${repo}/hack/in-build.sh" "${leg}" "${venv}" bash "${repo}/hack/awx-check.sh" --in-build
 fi
 
-# From here on: in build/awx/ansible_collections/viam/cloud, venv on PATH.
-collections="$(cd ../../.. && pwd)"          # build/awx
+# From here on: in build/$AWX_LEG/ansible_collections/viam/cloud, venv on PATH.
+collections="$(cd ../../.. && pwd)"          # build/$AWX_LEG
 cache="${VIAM_REPO_ROOT}/build/cache"
 deps="${VIAM_REPO_ROOT}/build/awx-deps"       # holds ansible_collections/awx/awx
-work="${VIAM_REPO_ROOT}/build/awx-check"
+work="${VIAM_REPO_ROOT}/build/${leg}-check"
 rm -rf "${work}"
 mkdir -p "${work}" "${cache}"
 
@@ -182,8 +190,15 @@ if ansible-playbook -i localhost, examples/awx/fleet_report.yml \
 fi
 grep -q "not online: ${offline}" "${emu_dir}/report-offline.log" || fail "the fleet report did not name ${offline}"
 step "  report job: lists the fleet, and fails on offline ${offline}: ok"
-stop_emulator
+
+# The same through ansible-runner, as AWX's task runner runs them: only the
+# private data dirs' env/envvars carry the credential (the shell's VIAM_* are
+# unset first), on the same emulator, after the jobs above.
 for v in VIAM_APP_URL VIAM_API_KEY_ID VIAM_API_KEY VIAM_ORG_ID; do unset "${v}"; done
+step "ansible-runner: the inventory update and the job templates as AWX runs them"
+python "${VIAM_REPO_ROOT}/hack/awx-runner.py" "${emu_dir}/ready.json" "${work}/runner" \
+    || fail "the AWX jobs through ansible-runner failed (private data dirs in ${work}/runner)"
+stop_emulator
 
 # --- 4. awx.awx: syntax check and lint of the AWX playbooks -------------------
 if [ ! -f "${cache}/${AWX_WHEEL}" ]; then

@@ -7,9 +7,13 @@ Starts two emulators (no added latency, and --latency-ms 20), makes one location
 machine in each, and then, interleaved in one loop, median of several runs each:
 
   A0   a playbook of N no-op viam.cloud.viam_robot tasks (the machine already as declared),
-       emulator without added latency;
+       emulator without added latency, run in the controller's worker (the default);
+  A0m  A0 as module processes (VIAM_CLOUD_IN_PROCESS=0, the path before issue 17);
   B    the same playbook with ansible.builtin.ping (the floor: Ansible's own cost per task);
-  A20  playbook A against the emulator with 20 ms per call.
+  A20  playbook A against the emulator with 20 ms per call;
+  C    N viam_robot tasks that each create a machine (changed), in the worker; Cm: as module processes.
+
+Issue 17's per-task targets: A0 <= 1.05x B; C - its round trips <= 1.2x B.
 
 Same controller settings for all (local connection, gather_facts: false, the same Python).
 Round trips per task come from the emulators' call logs. Then one task's cost is broken
@@ -42,9 +46,14 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from benchlib import Emulator, log, row, stop_on_signals, timed, write_result  # noqa: E402  pylint: disable=wrong-import-position
+from benchlib import Emulator, load_text, log, row, stop_on_signals, timed, write_result  # noqa: E402  pylint: disable=wrong-import-position
 
-TARGET = 1.3  # playbook A at most this many times playbook B
+# Issue 17's per-task targets: a no-op task at most TARGET x a ping task; a changing task at most
+# TARGET_CHANGING x a ping task plus the time of its own round trips.
+TARGET = 1.05
+TARGET_CHANGING = 1.2
+# The switch of plugins/plugin_utils/in_process.py: VIAM_CLOUD_IN_PROCESS=0 takes the module-process path.
+MODULE_PROCESS = {"VIAM_CLOUD_IN_PROCESS": "0"}
 LOCATION, MACHINE = "bench-site", "bench-rover"
 PHASES = os.path.join(HERE, "phases.py")
 
@@ -79,6 +88,29 @@ def robot_tasks(n: int) -> list[dict]:
             for i in range(n)]
 
 
+def create_tasks(n: int, prefix: str) -> list[dict]:
+    """n tasks that each create a new machine (changed=true), names unique to ``prefix``."""
+    return [{"name": "new machine %d" % i, "viam.cloud.viam_robot": {"name": "%s-%d" % (prefix, i), "location": LOCATION}}
+            for i in range(n)]
+
+
+def round_trip_seconds(emulator: Emulator, samples: int = 40) -> float:
+    """Median wall time of one round trip (ListLocations) from a warm client of the collection, on loopback."""
+    import time  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.viam.cloud.plugins.module_utils.client import ViamClient  # pylint: disable=import-outside-toplevel
+
+    ready = emulator.ready
+    times = []
+    with ViamClient(app_url=ready["app_url"], api_key_id=ready["api_key_id"], api_key=ready["api_key"]) as client:
+        for i in range(samples + 5):
+            started = time.perf_counter()
+            client.list_locations(organization_id=ready["organization_id"])
+            if i >= 5:
+                times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def ping_tasks(n: int) -> list[dict]:
     return [{"name": "ping %d" % i, "ansible.builtin.ping": {}} for i in range(n)]
 
@@ -88,7 +120,7 @@ def ansible_env(work: str) -> dict:
                ANSIBLE_LOCAL_TEMP=os.path.join(work, "local-tmp"), ANSIBLE_REMOTE_TMP=os.path.join(work, "remote-tmp"),
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_DEPRECATION_WARNINGS="false")
     for key in ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID", "ANSIBLE_KEEP_REMOTE_FILES",
-                "ANSIBLE_PIPELINING", "ANSIBLE_CONFIG", "ANSIBLE_CALLBACKS_ENABLED", "ANSIBLE_STDOUT_CALLBACK"):
+                "ANSIBLE_PIPELINING", "ANSIBLE_CONFIG", "VIAM_CLOUD_IN_PROCESS", "ANSIBLE_CALLBACKS_ENABLED", "ANSIBLE_STDOUT_CALLBACK"):
         env.pop(key, None)
     return env
 
@@ -116,7 +148,8 @@ def kept_payloads(work: str, env: dict, inventory: str, emulator: Emulator, extr
     shutil.rmtree(remote, ignore_errors=True)
     tasks = robot_tasks(1) + ping_tasks(1) + (extra_tasks or [])
     book = playbook(os.path.join(work, "kept.yml"), tasks, connection_vars(emulator))
-    timed(["ansible-playbook", "-i", inventory, book], dict(env, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=remote),
+    timed(["ansible-playbook", "-i", inventory, book],
+          dict(env, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=remote, **MODULE_PROCESS),
           stdout_path=os.path.join(work, "kept.out"))
     found = {}
     for root, _dirs, files in os.walk(remote):
@@ -251,7 +284,8 @@ def main(argv=None) -> None:
         shutil.rmtree(work, ignore_errors=True)
     write_result(args.out, "overhead", "Task overhead",
                  "%d no-op viam.cloud.viam_robot tasks vs %d ansible.builtin.ping tasks%s"
-                 % (args.tasks, args.tasks, " (smoke)" if args.smoke else ""), rows, METHOD % vars(args), smoke=args.smoke,
+                 % (args.tasks, args.tasks, " (smoke)" if args.smoke else ""), rows,
+                 METHOD % dict(vars(args), target=TARGET, target_changing=TARGET_CHANGING), smoke=args.smoke,
                  **extra)
     if mem_rows:
         write_result(args.out, "memory-modules", "Memory", "peak memory of module processes", mem_rows, MEMORY_METHOD,
@@ -264,77 +298,107 @@ def main(argv=None) -> None:
 
 def measure(args, work: str, env: dict, inventory: str):
     n = args.tasks
+    slow_key = "A%g" % args.latency_ms
+    module_env = dict(env, **MODULE_PROCESS)
     with Emulator(work, "plain", 0) as plain, Emulator(work, "slow", args.latency_ms) as slow:
         setup_machine(plain)
         setup_machine(slow)
+        conn_plain, conn_slow = connection_vars(plain), connection_vars(slow)
+        # key: (playbook maker for run i, environment, emulator, expected changed tasks)
         books = {
-            "A0": playbook(os.path.join(work, "a0.yml"), robot_tasks(n), connection_vars(plain)),
-            "B": playbook(os.path.join(work, "b.yml"), ping_tasks(n)),
-            "A%g" % args.latency_ms: playbook(os.path.join(work, "a20.yml"), robot_tasks(n), connection_vars(slow)),
+            "A0": (lambda i: robot_tasks(n), env, plain, conn_plain, 0),
+            "A0m": (lambda i: robot_tasks(n), module_env, plain, conn_plain, 0),
+            "B": (lambda i: ping_tasks(n), env, None, None, 0),
+            slow_key: (lambda i: robot_tasks(n), env, slow, conn_slow, 0),
+            "C": (lambda i: create_tasks(n, "chg-%s" % i), env, plain, conn_plain, n),
+            "Cm": (lambda i: create_tasks(n, "chgm-%s" % i), module_env, plain, conn_plain, n),
         }
-        emulators = {"A0": plain, "A%g" % args.latency_ms: slow}
-        slow_key = "A%g" % args.latency_ms
-        envs = dict((k, env) for k in books)
         if args.baseline_collections:
-            books["A0-baseline"] = books["A0"]
-            emulators["A0-baseline"] = plain
-            envs["A0-baseline"] = dict(env, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.baseline_collections))
-        for key in books:  # warm-up with 3 tasks of each: file system caches, .pyc files, the emulators
-            small = playbook(os.path.join(work, "warm-%s.yml" % key), (ping_tasks if key == "B" else robot_tasks)(3),
-                             None if key == "B" else connection_vars(emulators[key]))
-            timed(["ansible-playbook", "-i", inventory, small], envs[key], stdout_path=os.path.join(work, key + ".out"))
+            books["A0-baseline"] = (lambda i: robot_tasks(n),
+                                    dict(env, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(args.baseline_collections)),
+                                    plain, conn_plain, 0)
+        for key, (make, key_env, emulator, conn, _changed) in books.items():
+            # warm-up with 3 tasks of each: file system caches, .pyc files, the emulators
+            tasks = make("warm")[:3]
+            small = playbook(os.path.join(work, "warm-%s.yml" % key), tasks, conn)
+            timed(["ansible-playbook", "-i", inventory, small], key_env, stdout_path=os.path.join(work, key + ".out"))
         times: dict = dict((k, []) for k in books)
         cpus: dict = dict((k, []) for k in books)
         trips: dict = {}
         for i in range(args.runs):
-            for key, book in books.items():
-                emulator = emulators.get(key)
+            for key, (make, key_env, emulator, conn, changed) in books.items():
+                book = playbook(os.path.join(work, "%s-%d.yml" % (key, i)), make(i), conn)
                 before = len(emulator.calls()) if emulator else 0
                 out = os.path.join(work, "%s-%d.out" % (key, i))
-                elapsed, _rss, cpu = timed(["ansible-playbook", "-i", inventory, book], envs[key], stdout_path=out)
+                elapsed, _rss, cpu = timed(["ansible-playbook", "-i", inventory, book], key_env, stdout_path=out)
                 with open(out) as handle:
                     text = handle.read()
                 recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", text)
-                if not recap or int(recap.group(1)) != n or int(recap.group(2)) != 0:
-                    raise SystemExit("%s: expected %d ok and 0 changed tasks:\n%s" % (key, n, text[-2000:]))
+                if not recap or int(recap.group(1)) != n or int(recap.group(2)) != changed:
+                    raise SystemExit("%s: expected %d ok and %d changed tasks:\n%s" % (key, n, changed, text[-2000:]))
                 times[key].append(elapsed)
                 cpus[key].append(cpu)
                 if emulator:
                     trips[key] = per_task_calls(emulator, before, n)
                 trips_text = ", %.1f round trips per task" % trips[key][0] if emulator else ""
                 log("run %d %-4s %.2fs (cpu %.2fs)%s" % (i + 1, key, elapsed, cpu, trips_text))
+        round_trip = round_trip_seconds(plain)
         payloads = dict((name, ansiballz_parts(path, work))
                         for name, path in kept_payloads(work, env, inventory, plain).items())
         parts = breakdown(work, env, payloads, 1 if args.smoke else max(3, args.runs))
         imports = import_profile(sys.executable, payloads["viam_robot"], env)
     med = dict((k, statistics.median(v)) for k, v in times.items())
-    return render_rows(args, med, times, cpus, trips, slow_key, payloads, parts, imports)
+    return render_rows(args, med, times, cpus, trips, slow_key, payloads, parts, imports, round_trip)
 
 
-def render_rows(args, med, times, cpus, trips, slow_key, payloads, parts, imports):
+def per_run_text(times: dict, key: str, floor: str = "B", minus: float = 0.0) -> str:
+    return ", ".join("%.2f" % ((x - minus) / y) for x, y in zip(times[key], times[floor]))
+
+
+def render_rows(args, med, times, cpus, trips, slow_key, payloads, parts, imports, round_trip):
     n = args.tasks
-    a0, b, a20 = med["A0"], med["B"], med[slow_key]
+    a0, a0m, b, a20, c, cm = med["A0"], med["A0m"], med["B"], med[slow_key], med["C"], med["Cm"]
     ratio0, ratio20 = a0 / b, a20 / b
-    per_run = [x / y for x, y in zip(times["A0"], times["B"])]
     rt0, methods0 = trips["A0"]
     rt20 = trips[slow_key][0]
+    rt_c, methods_c = trips["C"]
+    trips_time = n * rt_c * round_trip  # the changing playbook's own round trips
+    ratio_c = (c - trips_time) / b
+    ratio_cm = (cm - trips_time) / b
+    cpu = dict((k, statistics.median(v)) for k, v in cpus.items())
     proc = parts["process"]
     ph_v, ph_p = parts["phases"]["viam_robot"], parts["phases"]["ping"]
+    load = load_text()
     rows = [
-        row("%d no-op viam_robot tasks vs %d ping tasks, no added latency" % (n, n), a0, "s",
-            baseline="ping playbook %.2f s" % b, ratio=ratio0, target="<= %.1fx" % TARGET, met=ratio0 <= TARGET,
-            note="median of %d interleaved runs; per-run ratios %s" % (args.runs, ", ".join("%.2f" % r for r in per_run))),
-        row("the same, emulator at %g ms per call" % args.latency_ms, a20, "s", baseline="ping playbook %.2f s" % b,
+        row("no-op task: %d no-op viam_robot tasks vs %d ping tasks, no added latency" % (n, n), a0, "s",
+            baseline="ping playbook %.2f s" % b, ratio=ratio0, target="<= %.2fx" % TARGET, met=ratio0 <= TARGET,
+            note="in the controller's worker (the default); median of %d interleaved runs; per-run ratios %s; %s"
+            % (args.runs, per_run_text(times, "A0"), load)),
+        row("changing task: %d viam_robot tasks that each create a machine vs ping + their round trips" % n, c, "s",
+            baseline="ping playbook %.2f s + %.2f s of round trips" % (b, trips_time), ratio=ratio_c,
+            target="<= %.2fx" % TARGET_CHANGING, met=ratio_c <= TARGET_CHANGING,
+            note="ratio (C - round trips) / ping; %.1f round trips per task (%s) x %.2f ms each (a warm client's "
+            "median, loopback); per-run ratios %s; %s" % (
+                rt_c, ", ".join("%s %g" % (m, x) for m, x in methods_c.items()), round_trip * 1000,
+                per_run_text(times, "C", minus=trips_time), load)),
+        row("the no-op tasks as module processes (%s=0)" % "VIAM_CLOUD_IN_PROCESS", a0m, "s", baseline="ping playbook %.2f s" % b,
+            ratio=a0m / b, note="the path before issue 17 and where a task does not run on the controller; per-run "
+            "ratios %s; in-process/module process: %.2fx" % (per_run_text(times, "A0m"), a0 / a0m)),
+        row("the changing tasks as module processes (%s=0)" % "VIAM_CLOUD_IN_PROCESS", cm, "s",
+            baseline="ping playbook %.2f s + %.2f s of round trips" % (b, trips_time), ratio=ratio_cm,
+            note="per-run ratios %s; in-process/module process: %.2fx" % (per_run_text(times, "Cm", minus=trips_time), c / cm)),
+        row("no-op tasks, emulator at %g ms per call" % args.latency_ms, a20, "s", baseline="ping playbook %.2f s" % b,
             ratio=ratio20, note="%.1f round trips per task x %g ms = %.2f s of the %.2f s" % (
                 rt20, args.latency_ms, rt20 * args.latency_ms / 1000.0 * n, a20)),
-        row("%d no-op viam_robot vs %d ping tasks in CPU seconds (controller + modules)" % (n, n), statistics.median(cpus["A0"]), "s",
-            baseline="ping playbook %.2f s" % statistics.median(cpus["B"]),
-            ratio=statistics.median(cpus["A0"]) / statistics.median(cpus["B"]),
-            note="steadier than wall time on a shared machine; the emulator's own CPU is not counted"),
+        row("%d no-op viam_robot vs %d ping tasks in CPU seconds (controller + modules)" % (n, n), cpu["A0"], "s",
+            baseline="ping playbook %.2f s" % cpu["B"], ratio=cpu["A0"] / cpu["B"],
+            note="steadier than wall time on a shared machine; the emulator's own CPU is not counted; "
+            "as module processes: %.2fx ping" % (cpu["A0m"] / cpu["B"])),
         row("round trips per no-op viam_robot task", rt0, "calls", target="<= 4 (Authenticate + the reads it needs)",
-            met=rt0 <= 4, note=", ".join("%s %g" % (m, c) for m, c in methods0.items())),
-        row("extra cost per task over ping, no added latency", (a0 - b) / n, "s",
-            note="(A - B) / %d tasks; ping itself costs %.3f s per task in a playbook" % (n, b / n)),
+            met=rt0 <= 4, note=", ".join("%s %g" % (m, x) for m, x in methods0.items())),
+        row("cost per task over ping, no added latency", (a0 - b) / n, "s",
+            note="(A0 - B) / %d tasks (negative: cheaper than ping); ping itself costs %.3f s per task in a playbook; "
+            "as module processes %.3f s" % (n, b / n, (a0m - b) / n)),
         row("module process: viam_robot (no-op, AnsiballZ run directly)", proc["viam_robot process"], "s",
             baseline="ping process %.3f s" % proc["ping process"], ratio=proc["viam_robot process"] / proc["ping process"],
             note="python -c pass: %.3f s" % proc["python -c pass"]),
@@ -389,18 +453,23 @@ def memory_rows(mem: dict, fleet: str) -> list[dict]:
 
 METHOD = """Two emulators (tests/emulator/viam-app-emulator --port 0 --call-log FILE), one without added
 latency and one at --latency-ms %(latency_ms)g, each with one location and one machine made
-beforehand. Three playbooks, run interleaved (A0, B, A%(latency_ms)g, A0, B, ...), %(runs)d times each after
+beforehand. Six playbooks, run interleaved (A0, A0m, B, A%(latency_ms)g, C, Cm, A0, ...), %(runs)d times each after
 a 3-task warm-up of each; the table gives the medians. A0: %(tasks)d tasks of viam.cloud.viam_robot
 {name, location} that find the machine already as declared (changed=false, checked from the
-recap); B: %(tasks)d tasks of ansible.builtin.ping; A%(latency_ms)g: A0 against the slow emulator. Same controller
+recap), run in the controller's worker (plugins/plugin_utils/in_process.py, the default); A0m: A0 as
+module processes (VIAM_CLOUD_IN_PROCESS=0); B: %(tasks)d tasks of ansible.builtin.ping; A%(latency_ms)g: A0 against
+the slow emulator; C: %(tasks)d viam_robot tasks that each create a new machine (changed=true), in the
+worker; Cm: C as module processes. Targets (issue 17): A0 <= %(target)gx B; C minus its own round trips
+<= %(target_changing)gx B, the round trips being C's calls per task (call log) x the median time of one
+ListLocations from a warm client of the collection against the same emulator. Same controller
 settings for all: localhost with ansible_connection=local, gather_facts: false, the same
 Python for controller and modules, default pipelining (off), connection options through
 module_defaults (group/viam.cloud.viam). Round trips per task come from the emulators' call
 logs (Authenticate included). The breakdown runs the module's own AnsiballZ payload (kept
-with ANSIBLE_KEEP_REMOTE_FILES=1) in fresh interpreters: the whole AnsiballZ file directly
-(module process wall time), and bench/overhead/phases.py, which puts the payload zip first
-on sys.path as the wrapper does and times each phase. Imports come from python -X importtime
-over the same zip."""
+with ANSIBLE_KEEP_REMOTE_FILES=1 and VIAM_CLOUD_IN_PROCESS=0) in fresh interpreters: the whole
+AnsiballZ file directly (module process wall time), and bench/overhead/phases.py, which puts the
+payload zip first on sys.path as the wrapper does and times each phase. Imports come from python
+-X importtime over the same zip."""
 
 MEMORY_METHOD = """Max RSS (os.wait4's ru_maxrss) of the module process alone: the AnsiballZ file, kept with
 ANSIBLE_KEEP_REMOTE_FILES=1 from a playbook run, run directly with its arguments against an

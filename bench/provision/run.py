@@ -50,7 +50,13 @@ import benchlib  # noqa: E402  pylint: disable=wrong-import-position
 from benchlib import log  # noqa: E402  pylint: disable=wrong-import-position
 FRAGMENT = "bench-fragment"
 SDK = "viam-sdk script (c)"
-TARGET_FIRST, TARGET_SECOND = 2.0, 1.0
+# Issue 17: the bulk module stays at or under the script; single modules in loops within 3x (first
+# run) and 2x (no-op run) of it.
+FLEET_TARGET_FIRST, FLEET_TARGET_SECOND = 1.0, 1.0
+LOOPS_TARGET_FIRST, LOOPS_TARGET_SECOND = 3.0, 2.0
+# The switch of plugins/plugin_utils/in_process.py: (b) runs in the controller's worker by default;
+# --module-process-reps also runs it as module processes, the path before issue 17.
+MODULE_PROCESS = {"VIAM_CLOUD_IN_PROCESS": "0"}
 
 
 class Emulator(benchlib.Emulator):
@@ -159,7 +165,7 @@ def machine_label():
     except OSError:
         pass
     try:
-        load = "load %.1f" % os.getloadavg()[0]
+        load = benchlib.load_text()
     except OSError:
         load = ""
     return ", ".join(x for x in ("%s %s" % (platform.system(), platform.machine()), "%d CPUs" % (os.cpu_count() or 0),
@@ -173,9 +179,10 @@ class Bench:
         self.shared = None
         self.env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false",
                         ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_RETRY_FILES_ENABLED="false")
-        for key in ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID"):
+        for key in ("VIAM_APP_URL", "VIAM_API_KEY_ID", "VIAM_API_KEY", "VIAM_ORG_ID", "VIAM_CLOUD_IN_PROCESS"):
             self.env.pop(key, None)
-        self.results = dict((name, []) for name in ("fleet first", "fleet second", "loops first", "loops second", "sdk"))
+        self.results = dict((name, []) for name in ("fleet first", "fleet second", "loops first", "loops second",
+                                                    "loops-m first", "loops-m second", "sdk"))
         self.counter = 0
 
     def emulator(self):
@@ -190,7 +197,9 @@ class Bench:
         if emulator is not self.shared:
             emulator.stop()
 
-    def playbook(self, name, machines, parts, rep, record=True):
+    def playbook(self, name, machines, parts, rep, record=True, module_process=False):
+        key = name + ("-m" if module_process else "")
+        env = dict(self.env, **MODULE_PROCESS) if module_process else self.env
         emulator = self.emulator()
         try:
             emulator.fragment_id()
@@ -201,20 +210,20 @@ class Bench:
             with open(path, "w") as handle:
                 json.dump(data, handle)
             cmd = ["ansible-playbook", os.path.join(HERE, name + ".yml"), "-e", "@" + path]
-            first = run(cmd, self.env, emulator)
+            first = run(cmd, env, emulator)
             verify(emulator, location, machines, parts)
             if self.args.smoke and name == "loops":  # the slow one: its first run is enough not to rot
                 self.results["loops first"].append(first[:2])
                 log("rep %d loops first %6.2fs %4d calls (second run skipped with --smoke)" % (rep, first[0], first[1]))
                 return
-            second = run(cmd, self.env, emulator)
+            second = run(cmd, env, emulator)
             if recap_changed(second[2]):
-                raise SystemExit("the second %s run changed something:\n%s" % (name, second[2][-3000:]))
+                raise SystemExit("the second %s run changed something:\n%s" % (key, second[2][-3000:]))
             if record:
-                self.results[name + " first"].append(first[:2])
-                self.results[name + " second"].append(second[:2])
-            log("rep %d %-5s first %6.2fs %4d calls, second %6.2fs %4d calls"
-                % (rep, name, first[0], first[1], second[0], second[1]))
+                self.results[key + " first"].append(first[:2])
+                self.results[key + " second"].append(second[:2])
+            log("rep %d %-7s first %6.2fs %4d calls, second %6.2fs %4d calls"
+                % (rep, key, first[0], first[1], second[0], second[1]))
         finally:
             self.done(emulator)
 
@@ -239,19 +248,32 @@ def median(runs, index):
     return statistics.median(r[index] for r in runs) if runs else None
 
 
+def per_run(runs, sdk_runs):
+    """'; per-run ratios 1.2, 1.3' to the sdk run of the same repetition, when there are several."""
+    if len(runs) < 2:
+        return ""
+    return "; per-run ratios " + ", ".join("%.2f" % (r[0] / s[0]) for r, s in zip(runs, sdk_runs))
+
+
 def rows_of(bench, args):
     res = bench.results
     sdk = median(res["sdk"], 0)
     size = "%d machines x %d parts" % (args.machines, args.parts)
     rows = [dict(name=SDK + ", sequential", value=round(sdk, 2), unit="s", baseline=None, ratio=None, target=None,
                  met=None, note="%s, median of %d" % (size, len(res["sdk"])))]
-    specs = [("fleet first", "viam_fleet playbook (a), first run", TARGET_FIRST),
-             ("fleet second", "viam_fleet playbook (a), second (no-op) run", TARGET_SECOND),
-             ("loops first", "single modules in loops (b), first run", TARGET_FIRST),
-             ("loops second", "single modules in loops (b), second (no-op) run", TARGET_SECOND)]
+    specs = [("fleet first", "viam_fleet playbook (a), first run", FLEET_TARGET_FIRST),
+             ("fleet second", "viam_fleet playbook (a), second (no-op) run", FLEET_TARGET_SECOND),
+             ("loops first", "single modules in loops (b), first run", LOOPS_TARGET_FIRST),
+             ("loops second", "single modules in loops (b), second (no-op) run", LOOPS_TARGET_SECOND),
+             ("loops-m first", "(b) as module processes (VIAM_CLOUD_IN_PROCESS=0), first run", None),
+             ("loops-m second", "(b) as module processes (VIAM_CLOUD_IN_PROCESS=0), second run", None)]
     for key, label, target in specs:
         value = median(res[key], 0)
         if value is None:
+            continue
+        if target is None:
+            rows.append(dict(name=label, value=round(value, 2), unit="s", baseline=SDK, ratio=round(value / sdk, 2),
+                             target=None, met=None, note="median of %d; the path before issue 17" % len(res[key])))
             continue
         if args.smoke and key.startswith("loops"):  # a smaller fleet: no ratio
             rows.append(dict(name=label, value=round(value, 2), unit="s", baseline=None, ratio=None, target=None,
@@ -264,10 +286,11 @@ def rows_of(bench, args):
             continue
         rows.append(dict(name=label, value=round(value, 2), unit="s", baseline=SDK, ratio=round(ratio, 2),
                          target="<= %gx" % target, met=ratio <= target,
-                         note="median of %d" % len(res[key])))
+                         note="median of %d%s; %s" % (len(res[key]), per_run(res[key], res["sdk"]), benchlib.load_text())))
     for key, label in (("sdk", SDK), ("fleet first", "viam_fleet, first run"),
                        ("fleet second", "viam_fleet, second run"), ("loops first", "loops, first run"),
-                       ("loops second", "loops, second run")):
+                       ("loops second", "loops, second run"), ("loops-m first", "loops as module processes, first run"),
+                       ("loops-m second", "loops as module processes, second run")):
         trips = median(res[key], 1)
         if trips is None:
             continue
@@ -294,6 +317,8 @@ def main(argv=None):
                         help="3 machines x 2 parts (loops: 1 machine, first run), one repetition, one emulator")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of (a) and (c)")
     parser.add_argument("--loops-reps", type=int, default=1, help="repetitions of (b), the slow one")
+    parser.add_argument("--module-process-reps", type=int, default=0,
+                        help="repetitions of (b) as module processes (VIAM_CLOUD_IN_PROCESS=0), the path before issue 17")
     parser.add_argument("--machines", type=int, default=100)
     parser.add_argument("--parts", type=int, default=3, help="parts per machine, the main part included")
     parser.add_argument("--latency-ms", type=float, default=20)
@@ -310,12 +335,14 @@ def main(argv=None):
             if not args.no_warmup:  # .pyc files, file system caches: not measured
                 bench.playbook("fleet", 2, 2, 0, record=False)
                 bench.sdk(2, 2, 0, record=False)
-            for rep in range(1, max(args.reps, args.loops_reps) + 1):
+            for rep in range(1, max(args.reps, args.loops_reps, args.module_process_reps) + 1):
                 if rep <= args.reps:
                     bench.playbook("fleet", args.machines, args.parts, rep)
                     bench.sdk(args.machines, args.parts, rep)
                 if rep <= args.loops_reps:  # --smoke: one machine, enough for the playbook not to rot
                     bench.playbook("loops", 1 if args.smoke else args.machines, args.parts, rep)
+                if rep <= args.module_process_reps and not args.smoke:
+                    bench.playbook("loops", args.machines, args.parts, rep, module_process=True)
         finally:
             if bench.shared is not None:
                 bench.shared.stop()
@@ -342,7 +369,9 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "provision.json")
     with open(path, "w") as handle:
-        json.dump(dict(section="Provisioning", title=title, machine=machine, rows=rows, method=method), handle, indent=2)
+        json.dump(dict(section="Provisioning", title=title, machine=machine, rows=rows, method=method,
+                       load={"start": benchlib.START_LOAD, "end": benchlib.load_average(), "cpus": os.cpu_count()}),
+                  handle, indent=2)
     log("written %s (%.0fs in all)" % (path, time.monotonic() - started))
 
 

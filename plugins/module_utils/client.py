@@ -48,14 +48,18 @@ from ansible_collections.viam.cloud.plugins.module_utils.transport import (
     DEFAULT_APP_URL,
     DEFAULT_TIMEOUT,
     USER_AGENT,
+    connect_error,
     explain,
     open_channel,
     parse_app_url,
     plaintext_warning,
+    proxy_for,
     target,
+    wait_connected,
 )
 # _libs is looked up here at each use, so that tests and bench/overhead/phases.py can replace it.
 from ansible_collections.viam.cloud.plugins.module_utils.transport import load_libs as _libs
+from ansible_collections.viam.cloud.plugins.module_utils.transport import connect_timeout as default_connect_timeout
 
 # Names other files import from here (guards.py, the tests, hack/, bench/): kept where they were.
 from ansible_collections.viam.cloud.plugins.module_utils.retry import (  # noqa: F401 pylint: disable=unused-import
@@ -152,7 +156,7 @@ class ViamClient(RpcMethods):
                  organization_id: t.Optional[str] = None, validate_certs: bool = True, ca_path: t.Optional[str] = None,
                  timeout: float = DEFAULT_TIMEOUT, retries: int = 10, retry_budget: float = 60.0,
                  backoff_base: float = 0.25, backoff_max: float = 8.0, warn=None, user_agent: t.Optional[str] = None,
-                 allow_plaintext: bool = False):
+                 allow_plaintext: bool = False, connect_timeout: t.Optional[float] = None):
         self.app_url = app_url or DEFAULT_APP_URL
         self.tls, self.host, self.port = parse_app_url(self.app_url)
         self.target = target(self.host, self.port)
@@ -162,6 +166,9 @@ class ViamClient(RpcMethods):
         self.validate_certs = validate_certs
         self.ca_path = ca_path
         self.timeout = float(timeout if timeout is not None else DEFAULT_TIMEOUT)
+        # The first call waits at most this long for the connection itself (transport.connect_timeout).
+        self.connect_timeout = float(connect_timeout) if connect_timeout else default_connect_timeout(self.timeout)
+        self._connected = False  # the channel has been READY once: later failures are retried (retry.py)
         self.retries = max(1, int(retries))
         self.retry_budget = float(retry_budget)
         self.backoff_base = float(backoff_base)
@@ -206,8 +213,26 @@ class ViamClient(RpcMethods):
             if self._channel is None:
                 self._channel = open_channel(_libs()["grpc"], self.tls, self.host, self.port, user_agent=self.user_agent,
                                              ca_path=self.ca_path, validate_certs=self.validate_certs,
-                                             timeout=self.timeout, warn=self._warn)
+                                             timeout=self.timeout, warn=self._warn, app_url=self.app_url)
             return self._channel
+
+    def _connect(self) -> None:
+        """Wait (at most connect_timeout) for the first connection; ViamError naming app_url if it cannot be made.
+
+        Until the channel has been connected once, a failure says nothing about a live service:
+        refused, DNS, TLS or silence are a wrong app_url or network, and retrying them for a
+        minute (retry.py) would only hide that. So they fail here, before any request is sent;
+        once connected, UNAVAILABLE and friends follow the retry policy.
+        """
+        with self._lock:
+            if self._connected:
+                return
+            failure = wait_connected(_libs()["grpc"], self._get_channel(), self.connect_timeout)
+            if failure is not None:
+                self.close()  # a later call starts from a fresh channel
+                raise connect_error(failure[0], failure[1], self.app_url, self.tls, self.host, self.port,
+                                    self.connect_timeout, proxy=proxy_for(self.host))
+            self._connected = True
 
     def _stub(self, spec: _Spec):
         with self._lock:
@@ -266,6 +291,8 @@ class ViamClient(RpcMethods):
         timeout = self.timeout if timeout is None else float(timeout)
         attempts = Attempts(spec.kind, self.retries, self.retry_budget, self.backoff_base, self.backoff_max, replayable)
         reauthed = False
+        if not self._connected:
+            self._connect()
         while True:
             attempts.begin()
             metadata = None

@@ -39,11 +39,11 @@ def describe(code: t.Optional[str], app_url: t.Optional[str] = None, timeout: t.
     if code == "DEADLINE_EXCEEDED":
         if timeout is None:
             return "timed out"
-        return "timed out after %s s" % _seconds(timeout)
+        return "timed out after %s s" % seconds_text(timeout)
     return _PLAIN_WORDS.get(code or "", "failed")
 
 
-def _seconds(value: float) -> str:
+def seconds_text(value: float) -> str:
     """30.0 -> "30", 0.25 -> "0.25"."""
     if float(value).is_integer():
         return str(int(value))

@@ -164,7 +164,9 @@ def decide(kind: str, code: str, details: str = "") -> t.Tuple[bool, bool]:
     if code == "RESOURCE_EXHAUSTED" and "message larger than max" in details.lower():
         return False, kind != READ  # grpcio's own limit: the server did answer
     if problem == "connect":
-        return True, False  # never sent: safe for every kind
+        # Never sent: safe for every kind. Only a reconnect gets here: a connection that was never
+        # made at all fails before any attempt, without retries (ViamClient._connect).
+        return True, False
     if code not in TRANSIENT:
         return False, kind != READ and code in AMBIGUOUS
     if code == "RESOURCE_EXHAUSTED":

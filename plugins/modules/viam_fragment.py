@@ -212,6 +212,7 @@ changed_paths:
   sample: ["components", "network.bind_address"]
 """
 
+from ansible_collections.viam.cloud.plugins.module_utils.config_shape import enforce_config_shape
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
@@ -304,6 +305,7 @@ class FragmentModule(ViamModule):
         if fragment_id is not None and not is_uuid(fragment_id):
             self.fail("id %r is not a fragment ID (fragment IDs are UUIDs)" % fragment_id)
         config = self.desired_config()
+        enforce_config_shape(self, config)  # before any API call (config_shape.py)
         organization_id = self.organization_id
         if fragment_id:
             current = self.get_by_id(fragment_id)

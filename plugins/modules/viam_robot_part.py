@@ -294,6 +294,7 @@ import json
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
+from ansible_collections.viam.cloud.plugins.module_utils.config_shape import enforce_config_shape
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
@@ -355,6 +356,7 @@ class RobotPartModule(ViamModule):
                 self.fail("config must not have a %r section: it is the device's own identity (part ID and secret), "
                           "which the app adds itself and viam.cloud.machine writes to the robot's /etc/viam.json"
                           % DEVICE_SECTION)
+        enforce_config_shape(self, self.config_option)  # before any API call (config_shape.py)
         for ref in self.params["fragments"] or []:
             if not ref or not ref.strip():
                 self.fail("fragments must not contain empty names")

@@ -294,13 +294,14 @@ def test_deadline_exceeded_write_not_retried(app, make_client):
     assert len(app.calls_of("UpdateRobot")) == 1
 
 
-def test_connection_refused_is_retried_and_explained():
+def test_connection_refused_is_not_retried_and_explained():
+    # Never connected: a wrong app_url or network, not a busy service (test_connect_fast.py has the rest).
     client = ViamClient("http://127.0.0.1:1", api_key_id=KEY_ID, api_key=KEY, retries=2, **FAST)
     with pytest.raises(ViamError) as info:
         client.list_organizations()
     err = info.value
-    assert err.code == "UNAVAILABLE" and err.rpc == "Authenticate" and err.attempts == 2
-    assert "the Viam app at http://127.0.0.1:1 is unavailable" in str(err)
+    assert err.code == "UNAVAILABLE" and err.rpc is None and err.attempts == 1
+    assert str(err).startswith("cannot connect to app_url http://127.0.0.1:1: connection refused")
 
 
 # ------------------------------------------------------------------ errors
