@@ -84,6 +84,9 @@ options:
 notes:
   - The modules run on the Ansible controller and talk to the Viam app API over gRPC.
   - The environment variables are the ones the official Viam Python SDK reads in C(create_from_env_vars).
+  - When the task runs on the controller (connection C(local), for example delegated to C(localhost)), the module
+    runs in the controller's worker process through an action plugin of the same name, without starting a new
+    Python. Set the variable C(viam_in_process=false) or E(VIAM_CLOUD_IN_PROCESS=0) to run it as a module process.
   - In check mode, a location, machine, part, fragment or user that the task names and that does not exist yet is
     assumed to be created by an earlier task of the play; the module warns and lists what it assumed in the result's
     C(check_mode_assumptions). Outside check mode it fails, naming the closest existing names. See the collection's

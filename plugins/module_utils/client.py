@@ -40,6 +40,7 @@ import threading
 import time
 import typing as t
 
+from ansible_collections.viam.cloud.plugins.module_utils import token_cache
 from ansible_collections.viam.cloud.plugins.module_utils.convert import dict_to_message
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError, describe
 from ansible_collections.viam.cloud.plugins.module_utils.retry import RAISE, DONE, RPC_KINDS, Attempts
@@ -179,7 +180,9 @@ class ViamClient(RpcMethods):
         self._lock = threading.RLock()
         self._channel = None
         self._stubs: t.Dict[str, t.Any] = {}
-        self._token: t.Optional[str] = None
+        # A token this process got earlier for the same URL and key, within its lifetime (token_cache.py):
+        # a loop run in the controller's worker authenticates once, not once per item.
+        self._token: t.Optional[str] = token_cache.get(self.app_url, api_key_id, api_key)
         self._resolved_org: t.Optional[str] = None
         self.auth_count = 0  # Authenticate calls made (for tests and benchmarks)
         # Refused here, before any channel exists (transport.plaintext_warning).
@@ -268,12 +271,14 @@ class ViamClient(RpcMethods):
                     raise ViamError(rpc=AUTH_RPC, summary="authentication failed: the server returned no access token")
                 self.auth_count += 1
                 self._token = response.access_token
+                token_cache.put(self.app_url, self.api_key_id, self.api_key, self._token)
             return self._token
 
     def _drop_token(self, token: t.Optional[str]) -> None:
         with self._lock:
             if self._token == token:
                 self._token = None
+                token_cache.drop(self.app_url, self.api_key_id, self.api_key)
 
     # -------------------------------------------------------------- sending
 

@@ -28,6 +28,9 @@ NO_HANG = 30.0  # seconds: far more than a failed start takes; only a hang reach
 def run(*args: str, env: Optional[dict] = None) -> subprocess.CompletedProcess:
     run_env = dict(os.environ, VIAM_EMULATOR_PYTHON=sys.executable)
     run_env.pop("VIAM_EMULATOR_DEBUG", None)
+    # As a user's shell has it: the collection's client sets GRPC_VERBOSITY in this test process once it
+    # has used grpc, and the emulator keeps a GRPC_VERBOSITY it is given.
+    run_env.pop("GRPC_VERBOSITY", None)
     run_env.update(env or {})
     return subprocess.run([str(EMULATOR), *args], cwd="/", env=run_env, capture_output=True, text=True,
                           timeout=NO_HANG, check=False)

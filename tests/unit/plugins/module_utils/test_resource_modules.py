@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 
 pytest.importorskip("ansible")
@@ -19,6 +21,9 @@ from ansible_collections.viam.cloud.plugins.modules import (  # noqa: E402
     viam_api_key, viam_fleet, viam_fragment, viam_location, viam_robot, viam_robot_part, viam_robot_part_wait)
 from ansible_collections.viam.cloud.tests.unit.plugins.module_utils.viam_fake_cloud import (  # noqa: E402
     ORG, FakeAnsibleModule, FakeCloud, make_module)
+
+
+CAMERA = {"name": "c", "api": "rdk:component:camera", "model": "fake"}
 
 
 @pytest.fixture
@@ -144,10 +149,10 @@ def test_part_create_then_config_update_diff(cloud):
     made = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id))
     assert made["changed"] and "secret" not in made["part"]
     result = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id,
-                             config={"components": [{"name": "c"}]}))
+                             config={"components": [CAMERA]}))
     assert result["changed"] and result["diff"]["before"]["config"] == {}
-    assert result["diff"]["after"]["config"] == {"components": [{"name": "c"}]}
-    assert cloud.called("update_robot_part")[-1]["robot_config_json"] == '{"components": [{"name": "c"}]}'
+    assert result["diff"]["after"]["config"] == {"components": [CAMERA]}
+    assert json.loads(cloud.called("update_robot_part")[-1]["robot_config_json"]) == {"components": [CAMERA]}
 
 
 def test_part_fragment_versions_pin_by_name_and_a_second_run_changes_nothing(cloud):
