@@ -15,7 +15,10 @@ as the median of several runs each, in one process and interleaved:
    machines, then parts, one call after another, printing the same host list.
 
 Round trips per run come from the emulator's call log. Then one cold run at a larger
-fleet (--large, default 100:100:3) reports wall time and peak memory (max RSS).
+fleet (--large, default 100:100:3) reports wall time and peak memory (max RSS), and the
+floor for the same hosts right after it, so that the large fleet's ratios (targets: peak
+RSS <= 1.3x, wall <= 1.1x the floor) come from one machine state. --large-runs N makes N
+of each, interleaved; --large-only skips the runs at --fleet.
 Prints a table; with --out DIR writes DIR/inventory.json and (after a large run)
 DIR/memory-inventory.json for bench/summary.py (schema: bench/benchlib.py); with
 --docs PATH also writes the table, with the method, into that file's marked "Inventory"
@@ -24,6 +27,7 @@ Run inside hack/in-build.sh (the Makefile does), so that ansible finds the colle
 
     python bench/inventory/run.py [--out DIR] [--smoke] [--runs 5] [--naive-runs 3]
         [--fleet 10:100:3] [--latency-ms 20] [--large 100:100:3 | --large none]
+        [--large-runs 1] [--large-only] [--no-large-floor]
         [--docs PATH] [--strict]
 """
 
@@ -54,6 +58,7 @@ EMULATOR = os.path.join(COLLECTION, "tests", "emulator", "viam-app-emulator")
 START, END = "<!-- bench-inventory: start -->", "<!-- bench-inventory: end -->"
 TARGETS = {"cold": 1.5, "cache hit": 1.1}  # at most this many times the floor
 NAIVE_TARGET = 8.0  # the naive loop at least this many times slower than cold
+LARGE_TARGETS = {"rss": 1.3, "seconds": 1.1}  # the large fleet's cold run against its own floor (issue 17)
 
 
 def log(message):
@@ -144,6 +149,11 @@ def main(argv=None):
     parser.add_argument("--fleet", default="10:100:3")
     parser.add_argument("--latency-ms", type=float, default=20)
     parser.add_argument("--large", default="100:100:3", help="fleet of the one large cold run, or 'none'")
+    parser.add_argument("--large-runs", type=int, default=1, help="cold (and floor) runs at the large fleet")
+    parser.add_argument("--no-large-floor", dest="large_floor", action="store_false",
+                        help="skip the floor run at the large fleet")
+    parser.add_argument("--large-only", action="store_true",
+                        help="only the large runs (cold and floor), none at --fleet")
     parser.add_argument("--docs", default=None, help="also write the table into this file (docs/performance.md)")
     parser.add_argument("--out", default=None, help="write inventory.json (and memory-inventory.json) here")
     parser.add_argument("--smoke", action="store_true", help="a tiny fleet, one run each, no large run")
@@ -161,12 +171,14 @@ def main(argv=None):
                 "ANSIBLE_INVENTORY_CACHE_PLUGIN", "ANSIBLE_INVENTORY_CACHE"):
         env.pop(key, None)
     inventory = shutil.which("ansible-inventory", path=env.get("PATH"))
+    results, check_notes = None, []
     try:
-        emulator = Emulator(args.fleet, args.latency_ms, work, "bench")
-        try:
-            results, check_notes = run_main(args, work, env, inventory, emulator)
-        finally:
-            emulator.stop()
+        if not args.large_only:
+            emulator = Emulator(args.fleet, args.latency_ms, work, "bench")
+            try:
+                results, check_notes = run_main(args, work, env, inventory, emulator)
+            finally:
+                emulator.stop()
         large = None
         if args.large and args.large != "none":
             large = run_large(args, work, env, inventory)
@@ -177,7 +189,7 @@ def main(argv=None):
     print(table)
     if args.out:
         write_results(args, results, large)
-    if args.docs and not args.smoke:
+    if args.docs and not args.smoke and results:
         write_docs(args.docs, table)
         log("results written to %s" % args.docs)
     missed = [line for line in check_notes if line.startswith("MISSED")]
@@ -238,21 +250,71 @@ def run_main(args, work, env, inventory, emulator):
 
 
 def run_large(args, work, env, inventory):
+    """One cold run over the large fleet, then (unless --large-floor-runs 0) the floor for the same hosts,
+    variables and groups, so that the memory and wall ratios come from one run on one machine state.
+    With --large-runs N, N cold runs and N floor runs, interleaved; the medians are reported."""
     emulator = Emulator(args.large, args.latency_ms, work, "large")
     try:
         config = os.path.join(work, "large.viam.yml")
         write_config(config, emulator)
-        elapsed, trips, rss, dummy = measure([inventory, "-i", config, "--list"], env, emulator,
-                                             stdout_path=os.path.join(work, "large.json"))
-        with open(os.path.join(work, "large.json")) as handle:
-            hosts = len(json.load(handle)["_meta"]["hostvars"])
-        log("large: %d hosts in %.2fs, %d round trips, %.0f MB" % (hosts, elapsed, trips, rss))
-        return {"fleet": args.large, "hosts": hosts, "seconds": elapsed, "trips": trips, "rss": rss}
+        listing_path = os.path.join(work, "large.json")
+        floor_cfg, dump = os.path.join(work, "large.floor.yml"), os.path.join(work, "large-dump.json")
+        cold, floor = [], []
+        for i in range(max(1, args.large_runs)):
+            cold.append(measure([inventory, "-i", config, "--list"], env, emulator, stdout_path=listing_path)[:3])
+            log("large: cold run %d: %.2fs, %d round trips, %.0f MB" % ((i + 1,) + cold[-1]))
+            if i == 0:
+                with open(listing_path) as handle:
+                    listing = json.load(handle)
+                hosts = len(listing["_meta"]["hostvars"])
+                if args.large_floor:
+                    dump_for_floor(listing, dump)
+                    with open(floor_cfg, "w") as handle:
+                        json.dump({"plugin": "viam_floor", "dump": dump}, handle)
+                del listing
+            if args.large_floor:
+                floor.append(measure([inventory, "-i", floor_cfg, "--list"], env)[:3])
+                log("large: floor run %d: %.2fs, %.0f MB" % (i + 1, floor[-1][0], floor[-1][2]))
+        result = {"fleet": args.large, "hosts": hosts, "runs": len(cold),
+                  "seconds": statistics.median(r[0] for r in cold), "trips": statistics.median(r[1] for r in cold),
+                  "rss": statistics.median(r[2] for r in cold)}
+        if floor:
+            result["floor_seconds"] = statistics.median(r[0] for r in floor)
+            result["floor_rss"] = statistics.median(r[2] for r in floor)
+        log("large: %d hosts in %.2fs, %d round trips, %.0f MB%s"
+            % (hosts, result["seconds"], result["trips"], result["rss"],
+               "; floor %.2fs, %.0f MB" % (result["floor_seconds"], result["floor_rss"]) if floor else ""))
+        return result
     finally:
         emulator.stop()
 
 
+def large_checks(large):
+    """The large fleet's targets against its own floor: [(met, text)]."""
+    if "floor_rss" not in large:
+        return []
+    out = []
+    for what, key, limit in (("peak RSS", "rss", LARGE_TARGETS["rss"]), ("wall time", "seconds", LARGE_TARGETS["seconds"])):
+        ratio = large[key] / large["floor_" + key]
+        out.append((ratio <= limit, "%s: large fleet cold %s <= %.1fx the floor (%.2fx)"
+                    % ("met" if ratio <= limit else "MISSED", what, limit, ratio)))
+    return out
+
+
+def render_large(large):
+    lines = ["Large fleet %s: %d hosts, cold run %.2f s, %d round trips, peak memory (max RSS of "
+             "ansible-inventory) %.0f MB%s."
+             % (large["fleet"], large["hosts"], large["seconds"], large["trips"], large["rss"],
+                " (median of %d runs)" % large["runs"] if large.get("runs", 1) > 1 else "")]
+    if "floor_rss" in large:
+        lines[0] += " Floor for the same hosts: %.2f s, %.0f MB." % (large["floor_seconds"], large["floor_rss"])
+        lines.extend("- " + text for dummy, text in large_checks(large))
+    return lines
+
+
 def render(args, results, large, notes):
+    if results is None:
+        return "\n".join(render_large(large) if large else [])
     runs = results["runs"]
     median = dict((name, statistics.median(r[0] for r in rs)) for name, rs in runs.items())
     trips = dict((name, statistics.median(r[1] for r in rs)) for name, rs in runs.items())
@@ -287,14 +349,16 @@ def render(args, results, large, notes):
     notes[:0] = checks
     lines.extend("- " + n for n in notes)
     if large:
-        lines.extend(["", "Large fleet %s: %d hosts, cold run %.2f s, %d round trips, peak memory (max RSS of "
-                      "ansible-inventory) %.0f MB."
-                      % (large["fleet"], large["hosts"], large["seconds"], large["trips"], large["rss"])])
+        lines.append("")
+        lines.extend(render_large(large))
     return "\n".join(lines)
 
 
 def write_results(args, results, large):
     """DIR/inventory.json (and DIR/memory-inventory.json after a large run) for bench/summary.py."""
+    if results is None:
+        write_large(args, large, None)
+        return
     runs = results["runs"]
     median = dict((name, statistics.median(r[0] for r in rs)) for name, rs in runs.items())
     trips = dict((name, statistics.median(r[1] for r in rs)) for name, rs in runs.items())
@@ -320,11 +384,33 @@ def write_results(args, results, large):
     write_result(args.out, "inventory", "Inventory", "viam.cloud.viam inventory vs its floor and a naive viam-sdk loop%s"
                  % (" (smoke)" if args.smoke else ""), rows, method, smoke=args.smoke)
     if large:
-        write_result(args.out, "memory-inventory", "Memory", "peak memory of ansible-inventory",
-                     [row("inventory: ansible-inventory --list, cold, %s fleet (%d hosts)" % (large["fleet"], large["hosts"]),
-                          large["rss"], "MB", baseline="floor at %s: %.0f MB" % (args.fleet, rss["floor"]),
-                          note="max RSS of ansible-inventory; %.1f s" % large["seconds"])],
-                     "Max RSS (os.wait4's ru_maxrss) of one cold ansible-inventory --list over the large seeded fleet.")
+        write_large(args, large, rss["floor"])
+
+
+def write_large(args, large, small_floor_rss):
+    """DIR/memory-inventory.json: the large fleet's peak memory (and wall time) against its own floor."""
+    if not large:
+        return
+    fleet = "%s fleet (%d hosts)" % (large["fleet"], large["hosts"])
+    if "floor_rss" in large:
+        ratio = large["rss"] / large["floor_rss"]
+        rows = [row("inventory: ansible-inventory --list, cold, %s" % fleet, large["rss"], "MB",
+                    baseline="floor %.0f MB" % large["floor_rss"], ratio=ratio,
+                    target="<= %.1fx" % LARGE_TARGETS["rss"], met=ratio <= LARGE_TARGETS["rss"],
+                    note="max RSS of ansible-inventory; %.1f s" % large["seconds"])]
+        ratio = large["seconds"] / large["floor_seconds"]
+        rows.append(row("inventory wall time: ansible-inventory --list, cold, %s" % fleet, large["seconds"], "s",
+                        baseline="floor %.2f s" % large["floor_seconds"], ratio=ratio,
+                        target="<= %.1fx" % LARGE_TARGETS["seconds"], met=ratio <= LARGE_TARGETS["seconds"],
+                        note="%d round trips" % large["trips"]))
+    else:
+        rows = [row("inventory: ansible-inventory --list, cold, %s" % fleet, large["rss"], "MB",
+                    baseline="floor at %s: %.0f MB" % (args.fleet, small_floor_rss) if small_floor_rss else None,
+                    note="max RSS of ansible-inventory; %.1f s" % large["seconds"])]
+    write_result(args.out, "memory-inventory", "Memory", "peak memory of ansible-inventory", rows,
+                 "Max RSS (os.wait4's ru_maxrss) of a cold ansible-inventory --list over the large seeded fleet, and of "
+                 "the floor plugin adding the same hosts, variables and groups (median of %d run(s) each)."
+                 % large.get("runs", 1))
 
 
 METHOD = """## Inventory
@@ -347,8 +433,10 @@ In one run, interleaved, median of several runs each:
 
 Round trips are counted from the emulator's call log (`Authenticate` included). The runner checks
 that floor, cold and cache hit print the same inventory and that the naive loop lists the same
-hosts. Then one cold run against a 100 x 100 x 3 fleet (30,000 parts) gives wall time and peak
-memory. Targets: cold <= 1.5x the floor, cache hit <= 1.1x the floor, naive >= 8x cold.
+hosts. Then a cold run against a 100 x 100 x 3 fleet (30,000 parts), and the floor for the same
+30,000 hosts right after it (`--large-runs N`: N of each, interleaved), give wall time and peak
+memory. Targets: cold <= 1.5x the floor, cache hit <= 1.1x the floor, naive >= 8x cold; at 30,000
+parts, peak RSS <= 1.3x and wall time <= 1.1x the floor of the same run.
 
 A cold run's round trips: `Authenticate`, then at once `ListLocations` and `ListMachineSummaries`
 (per organization; the summaries hold every machine with its parts in one answer, asked with a

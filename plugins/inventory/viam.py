@@ -390,7 +390,6 @@ import os
 import stat
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 from ansible.errors import AnsibleError
@@ -403,6 +402,8 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.viam.cloud.plugins.module_utils import inventory as inv
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem
+from ansible_collections.viam.cloud.plugins.module_utils.metadata import METADATA_CALLS
+from ansible_collections.viam.cloud.plugins.module_utils.parallel import map_parallel, run_alongside
 
 CACHE_FORMAT = 2  # 2: private_ip_addresses with part_details
 SUMMARY_PAGE = 100  # ListMachineSummaries' default limit (app.proto)
@@ -590,7 +591,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                               records=inv.pack_records(payload["records"]))
         for warning in payload.get("warnings", []):
             self.display.warning("viam.cloud.viam inventory: %s" % warning)
-        self._populate(payload, settings)
+        self._populate(payload, settings, consume=True)
 
     # ------------------------------------------------------------------ cache files
 
@@ -659,8 +660,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # ------------------------------------------------------------------ populate
 
-    def _populate(self, payload, settings):
-        records = payload["records"]
+    def _populate(self, payload, settings, consume=False):
+        """Hosts, variables and groups from the payload's records. With ``consume`` the records are taken out
+        of the payload (parse() keeps no other reference), so that each is freed once its host is in the
+        inventory: at 30,000 parts the records and Ansible's host variables are otherwise held at once."""
+        records = payload.pop("records") if consume else payload["records"]
         keep = inv.RecordFilter(
             machines=self.get_option("machines"),
             main_part_only=self.get_option("main_part_only"),
@@ -669,8 +673,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             include_filters=self.get_option("include_filters"),
             exclude_filters=self.get_option("exclude_filters"),
         )
-        records = keep.apply(records)
-        hosts, warnings = inv.assign_host_names(records, self.get_option("hostnames"))
+        hosts, warnings = inv.assign_host_names(keep.apply(records), self.get_option("hostnames"))
+        del records
         if warnings:
             shown = warnings[:5] + (["... and %d more" % (len(warnings) - 5)] if len(warnings) > 5 else [])
             self.display.warning("viam.cloud.viam inventory: %s" % "; ".join(shown))
@@ -691,7 +695,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         used_locations = {}
         no_address = []
         source_var = (self.get_option("hostvars_prefix") or "") + "address_source"
-        for name, record in hosts:
+        for index in range(len(hosts)):  # pylint: disable=consider-using-enumerate
+            name, record = hosts[index]
+            hosts[index] = None  # the record goes with its host, unless the caller keeps it
             # Names and metadata are written by anyone who may edit a machine, not by whoever runs Ansible:
             # unsafe, so that no ansible-core templates them (on 2.19+ untrusted text is never templated,
             # and this is the second line of defence). Variable names are the plugin's own.
@@ -769,7 +775,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _nest_locations(self, locations, used, builder):
         """Each sub-location's group becomes a child of its parent location's group (up to the top)."""
-        by_id = dict((loc["id"], loc) for loc in locations)
+        names = dict((loc["id"], loc["name"] or loc["id"]) for loc in locations)
+        parent_of = dict((child, parent) for parent, child in inv.location_parents(locations))
         todo = list(used)
         done = set()
         while todo:
@@ -777,18 +784,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if location_id in done:
                 continue
             done.add(location_id)
-            loc = by_id.get(location_id)
-            parent = by_id.get(loc.get("parent_location_id") or "") if loc else None
+            parent = parent_of.get(location_id)
             if parent is None:
                 continue
-            child_group = _unsafe(builder.location_group(used.get(location_id) or loc["name"] or location_id))
-            parent_group = _unsafe(builder.location_group(parent["name"] or parent["id"]))
+            child_group = _unsafe(builder.location_group(used.get(location_id) or names[location_id]))
+            parent_group = _unsafe(builder.location_group(names[parent]))
             if child_group == parent_group:
                 continue
             self.inventory.add_group(child_group)
             self.inventory.add_group(parent_group)
             self.inventory.add_child(parent_group, child_group)
-            todo.append(parent["id"])
+            todo.append(parent)
 
     # ------------------------------------------------------------------ fetch
 
@@ -816,13 +822,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._workers = s["max_concurrency"]
 
     def _map(self, func, items):
-        """func over items in threads; results in order. The bound on calls is _call's semaphore,
-        so a func may itself _map (threads waiting on threads hold no slot)."""
-        items = list(items)
-        if len(items) <= 1:
-            return [func(i) for i in items]
-        with ThreadPoolExecutor(max_workers=min(self._workers, len(items))) as pool:
-            return list(pool.map(func, items))
+        """func over items in the collection's thread pool (parallel.map_parallel); results in order. The bound
+        on calls is _call's semaphore, so a func may itself _map (threads waiting on threads hold no slot)."""
+        return map_parallel(func, items, self._workers)
 
     def _fetch(self, s):
         try:
@@ -853,26 +855,40 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 lambda org_id: (org_id, self._blind_summaries(client, s, org_id)), org_ids)]
             locations, blind = self._map(lambda job: job(), jobs)
             early = dict((org_id, answer) for org_id, answer in blind if answer is not None)
+            del blind  # early holds the answers now, each until it is converted
         scope = self._location_scope(client, s, locations, org_ids)
 
         def summaries(org_id):
-            return self._summaries(client, s, org_id, scope, locations, early.get(org_id))
+            return self._summaries(client, s, org_id, scope, locations, early.pop(org_id, None))
 
-        answers = list(zip(org_ids, self._map(summaries, org_ids)))
+        answers = self._map(summaries, org_ids)
+        del early
         probe_machine = None
         if not (s["fqdn_domain"] or s["part_details"] or s["include_secrets"]):
-            probe_machine = next(((m.machine_id, m.machine_name) for dummy, responses in answers
-                                  for response in responses for ls in response.location_summaries
-                                  for m in ls.machine_summaries
-                                  if any(p.HasField("dns_name") for p in m.part_summaries)), None)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # Learn the FQDN domain from one machine's parts while the summaries become records.
-            probe = pool.submit(self._learn_domain, client, *probe_machine) if probe_machine else None
-            records = []
-            for org_id, responses in answers:
-                for response in responses:
-                    records.extend(inv.records_from_summaries(response, org_id, s["fqdn_domain"]))
-            domain = probe.result() if probe else s["fqdn_domain"]
+            probe_machine = next((m for m in (inv.probe_machine(r) for responses in answers for r in responses)
+                                  if m), None)
+
+        def learn_domain():
+            return self._learn_domain(client, *probe_machine)
+
+        def convert():
+            """Every answer as records, each answer dropped once converted (at 30,000 parts the protobuf
+            messages and the records are otherwise held at once). In this thread: the records outlive the
+            workers' calls and are freed here, one by one, as their hosts are added (docs/performance.md,
+            Memory: converting in the workers measured no better)."""
+            out = []
+            for org_id, responses in zip(org_ids, answers):
+                while responses:
+                    response = responses.pop(0)
+                    out.extend(inv.records_from_summaries(response, org_id, s["fqdn_domain"]))
+                    del response
+            return out
+
+        if probe_machine:  # learn the FQDN domain from one machine's parts while the summaries become records
+            domain, records = run_alongside(learn_domain, convert)
+        else:
+            domain, records = s["fqdn_domain"], convert()
+        del answers
         records = self._dedupe(records)
         self._fill_fqdns(client, s, records, domain)
         if s["metadata"]:
@@ -1121,22 +1137,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """User metadata of every part, machine, location and organization (one call each, concurrently)."""
         from ansible_collections.viam.cloud.plugins.module_utils.convert import struct_to_dict
 
+        # Resource types as metadata.METADATA_CALLS names them (the modules' table: RPC, ID field, label).
         jobs = [("organization", o) for o in org_ids]
         jobs += [("location", x) for x in sorted(set(r["location_id"] for r in records))]
-        jobs += [("machine", x) for x in sorted(set(r["machine_id"] for r in records))]
+        jobs += [("robot", x) for x in sorted(set(r["machine_id"] for r in records))]
         jobs += [("part", r["part_id"]) for r in records]
-        calls = {
-            "organization": (client.get_organization_metadata, "organization_id"),
-            "location": (client.get_location_metadata, "location_id"),
-            "machine": (client.get_robot_metadata, "id"),
-            "part": (client.get_robot_part_metadata, "id"),
-        }
 
         def one(job):
             kind, ident = job
-            method, field = calls[kind]
+            get, _update, field, label = METADATA_CALLS[kind]
             try:
-                answer = self._call(method, resource="%s '%s'" % (kind, ident), **{field: ident})
+                answer = self._call(getattr(client, get), resource="metadata of %s '%s'" % (label, ident),
+                                    **{field: ident})
                 return job, struct_to_dict(answer.data), None
             except ViamError as exc:
                 if exc.code in _DENIED or exc.code == "NOT_FOUND":
@@ -1148,14 +1160,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for job, data, error in self._map(one, jobs):
             found[job] = data
             if error:
-                denied.setdefault(job[0], []).append(job[1])
+                denied.setdefault(METADATA_CALLS[job[0]][3], []).append(job[1])
         if denied:
             self._warn_partial(s, "the API key may not read the metadata of %s: left empty"
                                % ", ".join("%d %s(s)" % (len(v), k) for k, v in sorted(denied.items())))
         for record in records:
             record["organization_metadata"] = found.get(("organization", record["organization_id"]), {})
             record["location_metadata"] = found.get(("location", record["location_id"]), {})
-            record["machine_metadata"] = found.get(("machine", record["machine_id"]), {})
+            record["machine_metadata"] = found.get(("robot", record["machine_id"]), {})
             record["part_metadata"] = found.get(("part", record["part_id"]), {})
 
 

@@ -172,6 +172,16 @@ def records_from_summaries(response, organization_id: str, domain: t.Optional[st
     return records
 
 
+def probe_machine(response) -> t.Optional[tuple[str, str]]:
+    """(machine ID, machine name) of the first machine of a ListMachineSummariesResponse with a part that has a
+    DNS name (the plugin learns the FQDN domain from its parts), or None."""
+    for loc in response.location_summaries:
+        for machine in loc.machine_summaries:
+            if any(part.HasField("dns_name") for part in machine.part_summaries):
+                return machine.machine_id, machine.machine_name
+    return None
+
+
 def count_machines(response) -> int:
     return sum(len(loc.machine_summaries) for loc in response.location_summaries)
 

@@ -15,6 +15,12 @@ included, so the caller can still say what was done before it. For writes (viam_
 ``func`` over every item, results in the items' order; every item runs even when one fails, then
 the first failure (in the items' order) is raised as it was. For reads whose every answer is
 kept and whose expected refusals ``func`` turns into values itself (the inventory plugin).
+
+    background_result, foreground_result = run_alongside(background, foreground)
+
+``background`` in a worker thread while ``foreground`` runs in this one (a call overlapped with
+work that stays in the calling thread: the inventory plugin builds its host records there, where
+it later frees them, while one call learns the FQDN domain).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -99,3 +105,17 @@ def map_parallel(func: t.Callable[[t.Any], t.Any], items: t.Iterable[t.Any], wor
         futures = [pool.submit(func, item) for item in items]
     # Leaving the pool waited for every future: the first failure in the items' order wins.
     return [future.result() for future in futures]
+
+
+def run_alongside(background: t.Callable[[], t.Any], foreground: t.Callable[[], t.Any]) -> t.Tuple[t.Any, t.Any]:
+    """(background(), foreground()), the first in a worker thread while the second runs in this thread.
+
+    Both run to the end; then foreground's exception, if any, else background's, is raised as it was.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(background)
+        here = foreground()
+    # Leaving the pool waited for the background call, also when foreground raised: nothing runs behind.
+    return future.result(), here

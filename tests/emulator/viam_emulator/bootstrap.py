@@ -5,8 +5,8 @@ from typing import Optional, Tuple
 
 from .access import authorization_key
 from .errors import invalid
-from .handlers.organizations import create_organization
 from .ids import is_uuid, new_secret, new_uuid, now
+from .records import create_organization
 from .store import Tx
 from .wire import app_pb2
 

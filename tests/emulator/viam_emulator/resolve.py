@@ -7,7 +7,7 @@ app/v1/robot.proto): the app resolves each import at the version it pins and mer
 - An import is `{"id": ..., "version": ..., "prefix": ..., "variables": {...}, "disabled": bool}`
   or, in the older form, a bare fragment ID string (docs reuse-configuration.md).
 - `version` absent or empty: the latest revision; digits: that revision; anything else: the tag
-  of that name (fragments.resolve_version). A pin that names nothing, a fragment that is gone
+  of that name (records.resolve_version). A pin that names nothing, a fragment that is gone
   or one the part's organization may not read is left out and reported in
   `overwrite_fragment_status`, which viam-server logs as an error (rdk config/proto_conversions.go):
   the rest of the config still reaches the device (the public record does not say what the app
@@ -30,6 +30,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from .records import resolve_version
 from .store import Tx
 from .wire import app_pb2
 
@@ -96,8 +97,6 @@ class _Resolver:
     def fragment_config(self, entry: Dict[str, Any], stack: Tuple[str, ...]) -> Optional[Dict[str, Any]]:
         """The fragment's config at its pinned version, with nested imports merged in; None if it is
         left out (the reason is in errors)."""
-        from .handlers.fragments import resolve_version  # lazy: handlers import this module
-
         fragment_id = entry["id"]
         version = entry.get("version") or ""
         version = str(version) if isinstance(version, (str, int)) else ""

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from .handlers.locations import create_location
-from .handlers.parts import create_part, now_micros, robot_parts, save_part, set_micros
-from .handlers.robots import create_robot, save_robot
+from .records import (create_location, create_part, create_robot, now_micros, robot_parts, save_part, save_robot,
+                      set_micros)
 from .registry import Settings
 from .store import Tx
 from .wire import app_pb2

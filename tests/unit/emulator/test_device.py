@@ -10,7 +10,7 @@ import pytest
 
 from viam_emulator import presence
 from viam_emulator.handlers.device import last_served
-from viam_emulator.handlers.parts import now_micros
+from viam_emulator.records import now_micros
 from viam_emulator.wire import app_pb2, auth_pb2, common_pb2, robot_pb2
 
 TIMEOUT = 10.0

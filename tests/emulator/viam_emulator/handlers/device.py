@@ -42,12 +42,11 @@ from .. import presence
 from ..access import Principal, allowed
 from ..errors import invalid, permission_denied, unauthenticated, unknown_id
 from ..ids import SECRETS_LOG, new_uuid
+from ..records import micros, now_micros, part_config, primary_org_id, save_part, set_micros
 from ..registry import Call, device_rpc
 from ..resolve import Resolved, resolve
 from ..store import Tx
 from ..wire import app_pb2, common_pb2, robot_pb2
-from .locations import primary_org_id
-from .parts import micros, now_micros, part_config, save_part, set_micros
 
 ROBOT_SECRET = "robot-secret"
 MAX_LOG_ENTRIES = 1000  # LogRequest: "Allows up to 1000 entries to be added in one request" (robot.proto)

@@ -4,7 +4,7 @@ Records: kind "fragment" (Fragment; org = owner, name = name) holding the stored
 fields; organization_name, public_namespace and the usage counts are computed on
 every read from the organization and from the parts whose config names the
 fragment (`"fragments": [{"id": ...}]` or plain ID strings, read by
-parts.part_fragment_ids). Kind
+records.part_fragment_ids). Kind
 "fragment_history" (FragmentHistoryEntry; parent = fragment, org = owner), one
 per edit.
 
@@ -39,7 +39,8 @@ the switches are behaviours.py's, §7):
   revision the fragment never had is NOT_FOUND. They are served only once proto/rpcs.txt lists
   them (generic_handlers serves the methods the generated AppService has). So is GetFragmentUsage:
   per revision that RobotService/Config last served to parts, how many machines run it.
-- resolve_version is what RobotService/Config uses for a part's pinned imports (resolve.py).
+- records.resolve_version is what RobotService/Config uses for a part's pinned imports
+  (resolve.py); records.py also holds the revision and tag lookups GetFragment uses.
 - Deleting a fragment that parts still use is allowed (the UI only warns).
 - Behaviour public_fragments=thousands: 3,000 public fragments owned by an organization
   no key can reach ("Public Fragment Authors") are added on first use, in one transaction
@@ -60,6 +61,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 from ..access import allowed, require_org_member, visible_organization_ids
 from ..errors import already_exists, invalid, not_found, permission_denied, with_code
 from ..ids import new_uuid, now
+from ..records import PartOrgs, fragment_history, fragment_tag_key, part_fragment_ids, revision_config, revision_of
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
@@ -90,32 +92,11 @@ class Usage:
         return {org for robot_id, org in self.machines}
 
 
-class PartOrgs:
-    """The primary organization of a part, through its location; cached for one call."""
-
-    def __init__(self, tx: Tx) -> None:
-        self._tx = tx
-        self._by_location: Dict[str, str] = {}
-
-    def of(self, part: app_pb2.RobotPart) -> str:
-        location_id = part.location_id
-        if not location_id:
-            robot = self._tx.get("robot", part.robot, app_pb2.Robot)
-            location_id = robot.location if robot else ""
-        if location_id not in self._by_location:
-            location = self._tx.get("location", location_id, app_pb2.Location) if location_id else None
-            orgs = sorted(location.organizations, key=lambda o: not o.primary) if location else []
-            self._by_location[location_id] = orgs[0].organization_id if orgs else ""
-        return self._by_location[location_id]
-
-
 def usages(tx: Tx, fragment_ids: Iterable[str]) -> Dict[str, Usage]:
     """Usage of each fragment, from one pass over the parts."""
     result = {fragment_id: Usage() for fragment_id in fragment_ids}
     if not result:
         return result
-    from .parts import part_fragment_ids  # lazy: parts.py owns how a part config names fragments
-
     orgs = PartOrgs(tx)
     for part in tx.list("part", app_pb2.RobotPart):
         used = [f for f in part_fragment_ids(part) if f in result]
@@ -169,11 +150,6 @@ def _must_read(call: Call, fragment_id: str) -> app_pb2.Fragment:
     return fragment
 
 
-def _history(tx: Tx, fragment_id: str) -> List[app_pb2.FragmentHistoryEntry]:
-    """Newest first."""
-    return list(reversed(tx.list("fragment_history", app_pb2.FragmentHistoryEntry, parent=fragment_id)))
-
-
 # -- revisions and tags -------------------------------------------------------------------------
 
 # docs reuse-configuration.md "Create a tag": lowercase alphanumerics, - and _, not starting with a
@@ -183,43 +159,6 @@ TAG_RE = re.compile(r"^[a-uw-z_-][a-z0-9_-]{0,59}$")
 
 def tags_of(tx: Tx, fragment_id: str) -> List[app_pb2.FragmentTag]:
     return sorted(tx.list("fragment_tag", app_pb2.FragmentTag, parent=fragment_id), key=lambda t: t.tag)
-
-
-def _tag_key(fragment_id: str, tag: str) -> str:
-    return "%s|%s" % (fragment_id, tag)
-
-
-def revision_config(tx: Tx, fragment: app_pb2.Fragment, revision: str) -> Optional[dict]:
-    """The fragment's config as of `revision` (the current one, or one its history recorded)."""
-    from .parts import struct_to_python  # lazy: parts imports this module's users
-
-    if revision == fragment.revision:
-        return struct_to_python(fragment.fragment)
-    for entry in _history(tx, fragment.id):
-        if entry.revision == revision:
-            return struct_to_python(entry.config)
-        if entry.old.revision == revision:
-            return struct_to_python(entry.old.fragment)
-    return None
-
-
-def revision_of(tx: Tx, fragment: app_pb2.Fragment, version: str) -> Optional[str]:
-    """The revision a version names: "" = the latest, digits = that revision, else a tag's revision."""
-    if not version:
-        return fragment.revision
-    if version.isdigit():
-        return version if revision_config(tx, fragment, version) is not None else None
-    tag = tx.get("fragment_tag", _tag_key(fragment.id, version), app_pb2.FragmentTag)
-    return tag.revision if tag is not None else None
-
-
-def resolve_version(tx: Tx, fragment: app_pb2.Fragment, version: str) -> Optional[Tuple[dict, str]]:
-    """(config, revision) of the fragment at a pinned version, or None if the version names nothing."""
-    revision = revision_of(tx, fragment, version)
-    if revision is None:
-        return None
-    config = revision_config(tx, fragment, revision)
-    return (config, revision) if config is not None else None
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -357,7 +296,7 @@ def list_fragments(call: Call, request: app_pb2.ListFragmentsRequest) -> app_pb2
 @rpc("GetFragment")
 def get_fragment(call: Call, request: app_pb2.GetFragmentRequest) -> app_pb2.GetFragmentResponse:
     current = _must_read(call, request.id)
-    history = _history(call.tx, current.id)
+    history = fragment_history(call.tx, current.id)
     shown = current
     if request.HasField("version") and request.version:
         # A revision number or a tag name (GetFragmentRequest.version: "revision or tag").
@@ -467,7 +406,7 @@ def get_fragment_history(call: Call, request: app_pb2.GetFragmentHistoryRequest
                          ) -> app_pb2.GetFragmentHistoryResponse:
     fragment = _must_read(call, request.id)
     offset, limit = _page(request)
-    history = _history(call.tx, fragment.id)
+    history = fragment_history(call.tx, fragment.id)
     end = offset + limit
     return app_pb2.GetFragmentHistoryResponse(history=history[offset:end],
                                               next_page_token=str(end) if end < len(history) else "")
@@ -483,7 +422,7 @@ def set_fragment_tag(call: Call, request: Any) -> Any:
     if not request.revision.isdigit() or revision_config(call.tx, fragment, request.revision) is None:
         raise not_found("revision %r of fragment %r" % (request.revision, fragment.id))
     tag = app_pb2.FragmentTag(tag=request.tag, revision=request.revision)
-    call.tx.put("fragment_tag", _tag_key(fragment.id, request.tag), tag, parent=fragment.id,
+    call.tx.put("fragment_tag", fragment_tag_key(fragment.id, request.tag), tag, parent=fragment.id,
                 name=request.tag, org=fragment.organization_owner)
     return app_pb2.SetFragmentTagResponse(tags=tags_of(call.tx, fragment.id))
 
@@ -492,7 +431,7 @@ def delete_fragment_tag(call: Call, request: Any) -> Any:
     """Remove a tag; parts pinned to it then resolve nothing (reported in their config status)."""
     fragment = _must_get(call, request.fragment_id)
     call.require("write", "fragment", fragment.id, "fragment %r" % fragment.id)
-    if not call.tx.delete("fragment_tag", _tag_key(fragment.id, request.tag)):
+    if not call.tx.delete("fragment_tag", fragment_tag_key(fragment.id, request.tag)):
         raise not_found("tag %r of fragment %r" % (request.tag, fragment.id))
     return app_pb2.DeleteFragmentTagResponse(tags=tags_of(call.tx, fragment.id))
 

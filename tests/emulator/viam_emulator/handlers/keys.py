@@ -26,17 +26,16 @@ from __future__ import annotations
 from typing import Dict, List
 
 from ..access import authorization_key, require_org_member, scopes_of
+from ..bootstrap import create_api_key
 from ..errors import invalid
 from ..ids import new_secret, now
+from ..records import normalize_authorization, store_grant
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
-from .roles import normalize, store_grant
 
 
 def _new_key(tx: Tx, org_id: str, name: str, grants: List[app_pb2.Authorization]) -> app_pb2.APIKey:
-    from ..bootstrap import create_api_key  # lazy: bootstrap imports the handlers package
-
     api_key = create_api_key(tx, org_id, name)
     for grant in grants:
         stored = app_pb2.Authorization()
@@ -58,7 +57,7 @@ def _key_grants(call: Call, request: app_pb2.CreateKeyRequest) -> List[app_pb2.A
     for auth in request.authorizations:
         if auth.identity_id:
             raise invalid("identity_id must be empty when creating a key: the key's ID is assigned by the server")
-        grant = normalize(call.tx, auth, identity_type="api-key")
+        grant = normalize_authorization(call.tx, auth, identity_type="api-key")
         # A key grants nothing its creator does not own.
         call.require("write", grant.resource_type, grant.resource_id)
         grants.setdefault(authorization_key(grant), grant)

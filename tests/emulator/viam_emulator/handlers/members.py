@@ -32,11 +32,10 @@ from typing import List
 from ..access import authorization_key, require_org_member
 from ..errors import already_exists, invalid, not_found, unknown_id
 from ..ids import new_uuid, now
+from ..records import member_key, normalize_authorization, normalize_email, store_grant
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
-from .organizations import normalize_email
-from .roles import member_key, normalize, store_grant
 
 AUTO_ACCEPT_DOMAIN = "accepted.example"
 
@@ -58,7 +57,7 @@ def _invite_authorizations(tx: Tx, org_id: str, requested) -> List[app_pb2.Autho
     """Normalized authorizations, all in this organization, at most one per resource."""
     result: List[app_pb2.Authorization] = []
     for auth in requested:
-        grant = normalize(tx, auth, organization_id=org_id)
+        grant = normalize_authorization(tx, auth, organization_id=org_id)
         _add_one(result, grant)
     return result
 
@@ -151,14 +150,14 @@ def update_organization_invite_authorizations(call: Call,
     invite = _must_get_invite(call.tx, org.id, normalize_email(request.email))
     current = list(invite.authorizations)
     for auth in request.remove_authorizations:
-        gone = normalize(call.tx, auth, organization_id=org.id)
+        gone = normalize_authorization(call.tx, auth, organization_id=org.id)
         matching = [a for a in current if _same(a, gone)]
         if not matching:
             raise invalid("the invite has no %s on %s %r to remove"
                           % (gone.authorization_id, gone.resource_type, gone.resource_id))
         current = [a for a in current if not _same(a, gone)]
     for auth in request.add_authorizations:  # removals first, so one call can swap a role
-        _add_one(current, normalize(call.tx, auth, organization_id=org.id))
+        _add_one(current, normalize_authorization(call.tx, auth, organization_id=org.id))
     if not current:
         raise invalid("an invite must keep at least one authorization")
     del invite.authorizations[:]

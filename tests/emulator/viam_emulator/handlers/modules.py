@@ -37,6 +37,7 @@ from google.protobuf import struct_pb2
 from ..access import allowed, require_org_member, visible_organization_ids
 from ..errors import already_exists, failed_precondition, invalid, permission_denied, unknown_id
 from ..ids import now
+from ..records import PartOrgs, part_config
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
@@ -88,9 +89,6 @@ def _save(tx: Tx, module: app_pb2.Module) -> None:
 
 def _usages(tx: Tx, modules: List[app_pb2.Module]) -> Dict[str, Tuple[int, int]]:
     """(machines, organizations) per module record, from one pass over part configs' module lists."""
-    from .fragments import PartOrgs  # the same part -> organization walk as fragment usage
-    from .parts import part_config  # lazy: parts.py owns how a part config is read
-
     by_id: Dict[str, str] = {}  # every module_id form -> module record id
     for module in modules:
         record = _record_id(module.organization_id, module.name)

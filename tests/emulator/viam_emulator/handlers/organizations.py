@@ -11,7 +11,8 @@ Behaviours chosen where the public record is unsure (docs/api-assumptions.md §2
   organization owns still has machines; otherwise it removes the organization
   with its own locations, fragments, modules, keys, roles, members and invites,
   and unshares the locations other organizations shared with it.
-- New organizations get default_region "us-central".
+- New organizations get default_region "us-central" (records.create_organization, which
+  bootstrap.py uses too).
 """
 from __future__ import annotations
 
@@ -20,23 +21,13 @@ from typing import List
 
 from ..access import require_org_member, visible_organization_ids
 from ..errors import already_exists, failed_precondition, invalid, not_found
-from ..ids import new_uuid, now
+from ..records import create_location, create_organization, normalize_email, save_location, store_grant
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
-from .roles import store_grant
 
-DEFAULT_REGION = "us-central"
 FIRST_LOCATION_NAME = "First Location"
 NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-
-
-def create_organization(tx: Tx, name: str) -> app_pb2.Organization:
-    org = app_pb2.Organization(id=new_uuid(), name=name, default_region=DEFAULT_REGION)
-    org.created_on.FromDatetime(now())
-    tx.put("organization", org.id, org, name=name, org=org.id)
-    return org
 
 
 def save_organization(tx: Tx, org: app_pb2.Organization) -> None:
@@ -67,13 +58,6 @@ def _claim_namespace(tx: Tx, org: app_pb2.Organization, namespace: str) -> None:
     org.public_namespace = namespace
 
 
-def normalize_email(email: str) -> str:
-    email = email.strip().lower()
-    if not EMAIL_RE.match(email):
-        raise invalid("%r is not a valid email address" % email)
-    return email
-
-
 def _check_default_fragments(tx: Tx, org_id: str, imports: app_pb2.FragmentImportList) -> None:
     for item in imports.fragments:
         fragment = tx.must_get("fragment", item.fragment_id, app_pb2.Fragment, "fragment")
@@ -83,9 +67,7 @@ def _check_default_fragments(tx: Tx, org_id: str, imports: app_pb2.FragmentImpor
 
 
 def _create_first_location(tx: Tx, org_id: str) -> None:
-    """Every new organization gets one location (docs); locations.py owns how a location is made."""
-    from .locations import create_location  # lazy, so bootstrap's import of this module stays light
-
+    """Every new organization gets one location (docs), made as CreateLocation makes one."""
     create_location(tx, org_id, FIRST_LOCATION_NAME)
 
 
@@ -218,8 +200,6 @@ def _locations_of(tx: Tx, org_id: str):
 
 
 def _unshare(tx: Tx, location: app_pb2.Location, org_id: str) -> None:
-    from .locations import save_location  # lazy: locations.py owns how a location is stored
-
     kept = [o for o in location.organizations if o.organization_id != org_id]
     del location.organizations[:]
     location.organizations.extend(kept)

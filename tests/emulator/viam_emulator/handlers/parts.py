@@ -8,7 +8,7 @@ Storage:
   a part is returned, and online fields are computed on read (render_part).
 - kind "part_history": parent = part ID, a RobotPartHistoryEntry per change, oldest first.
 - kind "log": parent = part ID, common.v1.LogEntry in time order. No machine writes logs to
-  the emulator, so every new part is seeded with a few realistic entries (seed_logs).
+  the emulator, so every new part is seeded with a few realistic entries (records.seed_logs).
 - kind "part_restart": id = part ID, the Timestamp of the latest MarkPartForRestart.
 
 Behaviours (behaviours.py; docs/api-assumptions.md §7):
@@ -20,8 +20,12 @@ Behaviours (behaviours.py; docs/api-assumptions.md §7):
 - robot_config_json: honoured (the JSON text wins over the Struct and is kept as written), or
   ignored as by a service older than the field: only the robot_config Struct is stored, so the
   config_json read back has whole numbers as doubles (1.0) and its keys sorted; a request with
-  robot_config_json alone keeps the stored config (_requested_config, set_config).
+  robot_config_json alone keeps the stored config (_requested_config, records.set_config).
 - part_config_cloud: whether GetRobotPart's config_json carries the cloud section (get_robot_part).
+
+How a part is made, stored and deleted (create_part, save_part, delete_part_records), its config
+read (part_config, part_fragment_ids) and its online fields derived (fill_online, fill_derived)
+live in records.py, shared with robots.py, device.py, fragments.py, modules.py and seed.py.
 """
 from __future__ import annotations
 
@@ -34,13 +38,14 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from .. import presence
 from ..access import allowed
-from ..errors import (already_exists, failed_precondition, invalid, permission_denied, unimplemented, unknown_id,
-                      with_code)
-from ..ids import dns_name, new_uuid, now
-from ..registry import Call, Settings, rpc
+from ..errors import failed_precondition, invalid, permission_denied, unimplemented, unknown_id, with_code
+from ..ids import new_uuid
+from ..records import (add_secret, check_part_name, create_part, delete_part_records, fill_derived, fill_online, micros,
+                       newest_secret, now_micros, redact_secrets, remove_secret, robot_parts, save_part, set_config,
+                       set_micros, set_names, struct_to_python)
+from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2, common_pb2
-from .locations import add_secret, newest_secret, redact_secrets, remove_secret
 
 DEFAULT_LOG_PAGE = 100  # the SDK never sets `limit`: the server picks the page size (docs/api-assumptions.md §3)
 DEFAULT_HISTORY_PAGE = 100
@@ -48,57 +53,12 @@ TAIL_LOGS = 100  # how many recent entries TailRobotPartLogs sends before ending
 TAIL_CHUNK = 50
 
 
-# -- time and config helpers ---------------------------------------------------------------
-
-def micros(ts: timestamp_pb2.Timestamp) -> int:
-    """Microseconds: the precision a Python client keeps when it echoes a timestamp back (datetime)."""
-    return ts.seconds * 1_000_000 + ts.nanos // 1000
-
-
-def set_micros(ts: timestamp_pb2.Timestamp, value: int) -> None:
-    ts.seconds, ts.nanos = divmod(value, 1_000_000)
-    ts.nanos *= 1000
-
-
-def now_micros() -> int:
-    moment = now()
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
-
-
-def value_to_python(value: struct_pb2.Value, whole_as_int: bool = True) -> Any:
-    """A Struct value as JSON data; whole numbers become ints, as Go's encoding/json prints them
-    (with whole_as_int=False every number stays a double, as a Struct-only service keeps it)."""
-    kind = value.WhichOneof("kind")
-    if kind == "struct_value":
-        return struct_to_python(value.struct_value, whole_as_int)
-    if kind == "list_value":
-        return [value_to_python(v, whole_as_int) for v in value.list_value.values]
-    if kind == "number_value":
-        number = value.number_value
-        if not whole_as_int:
-            return number
-        return int(number) if number.is_integer() and abs(number) < 2 ** 63 else number
-    if kind == "string_value":
-        return value.string_value
-    if kind == "bool_value":
-        return value.bool_value
-    return None
-
-
-def struct_to_python(struct: struct_pb2.Struct, whole_as_int: bool = True) -> Dict[str, Any]:
-    return {key: value_to_python(value, whole_as_int) for key, value in struct.fields.items()}
-
+# -- config helpers ------------------------------------------------------------------------
 
 def python_to_struct(data: Dict[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(data)
     return struct
-
-
-def part_config(part: app_pb2.RobotPart) -> Dict[str, Any]:
-    if part.HasField("robot_config_json") and part.robot_config_json:
-        return json.loads(part.robot_config_json)
-    return struct_to_python(part.robot_config)
 
 
 def config_json(part: app_pb2.RobotPart) -> str:
@@ -108,66 +68,7 @@ def config_json(part: app_pb2.RobotPart) -> str:
     return json.dumps(struct_to_python(part.robot_config))
 
 
-def part_fragment_ids(part: app_pb2.RobotPart) -> List[str]:
-    """Fragment IDs a part's config uses: `"fragments": [{"id": ...}]` (CLI) or the older list of strings."""
-    found = []
-    for entry in part_config(part).get("fragments") or []:
-        fragment_id = entry.get("id") if isinstance(entry, dict) else entry
-        if isinstance(fragment_id, str) and fragment_id and fragment_id not in found:
-            found.append(fragment_id)
-    return found
-
-
-def set_config(part: app_pb2.RobotPart, config: Dict[str, Any], struct_only: bool = False) -> None:
-    """Store a config. struct_only (robot_config_json=ignored): the canonical text is what a
-    Struct-only service prints, every number a double (1.0) and the keys sorted."""
-    part.robot_config.Clear()
-    part.robot_config.SetInParent()  # present even when empty: clients test HasField
-    part.robot_config.update(config)
-    if struct_only:
-        part.robot_config_json = json.dumps(struct_to_python(part.robot_config, whole_as_int=False), sort_keys=True)
-    else:
-        part.robot_config_json = json.dumps(config)
-
-
 # -- reading -------------------------------------------------------------------------------
-
-def fqdns(settings: Settings, part_dns_name: str, location_id: str) -> Tuple[str, str]:
-    """`<dns_name>.<location_id>.viam.cloud` and `<dns_name>.<location_id>.local.viam.cloud`
-    (docs/api-assumptions.md §2)."""
-    return ("%s.%s.%s" % (part_dns_name, location_id, settings.fqdn_domain),
-            "%s.%s.local.%s" % (part_dns_name, location_id, settings.fqdn_domain))
-
-
-def set_names(settings: Settings, part: app_pb2.RobotPart, name: str, location_id: str) -> None:
-    """Name, location and everything derived from them; dns_name is regenerated on every rename (app.proto)."""
-    part.name = name
-    part.location_id = location_id
-    part.dns_name = dns_name(name)
-    part.fqdn, part.local_fqdn = fqdns(settings, part.dns_name, location_id)
-
-
-def fill_online(message, state: int, last_access_field: str = "last_access", at: Optional[int] = None) -> None:
-    """Online parts and machines were seen just now; offline ones count the seconds since they were."""
-    at = now_micros() if at is None else at
-    if state == app_pb2.ONLINE_STATE_ONLINE:
-        set_micros(getattr(message, last_access_field), at)
-        message.seconds_since_online = 0
-    elif message.HasField(last_access_field):
-        message.seconds_since_online = max(0, (at - micros(getattr(message, last_access_field))) // 1_000_000)
-
-
-def fill_derived(message, state: Optional[Tuple[bool, int]], at: int, last_access_field: str = "last_access") -> bool:
-    """The online fields from a device's RobotService calls (presence.py); False if no device ever
-    called, so the stored (seeded) state stays. Online: last_access is the last call (not "now")."""
-    if state is None:
-        return False
-    is_online, last = state
-    message.online_state = app_pb2.ONLINE_STATE_ONLINE if is_online else app_pb2.ONLINE_STATE_OFFLINE
-    set_micros(getattr(message, last_access_field), last)
-    message.seconds_since_online = 0 if is_online else max(0, (at - last) // 1_000_000)
-    return True
-
 
 def render_part(part: app_pb2.RobotPart, at: Optional[int] = None, redact: bool = False) -> app_pb2.RobotPart:
     """The part as the API returns it; `redact` blanks its secrets (for callers who may not write it)."""
@@ -198,73 +99,7 @@ def part_for(call: Call, part_id: str, action: str) -> app_pb2.RobotPart:
     return part
 
 
-def save_part(tx: Tx, part: app_pb2.RobotPart, org_id: Optional[str] = None) -> None:
-    if org_id is None:
-        location = tx.get("location", part.location_id, app_pb2.Location)
-        org_id = _primary_org(location)
-    tx.put("part", part.id, part, parent=part.robot, name=part.name, org=org_id)
-
-
-def _primary_org(location: Optional[app_pb2.Location]) -> str:
-    if location is None:
-        return ""
-    for org in location.organizations:
-        if org.primary:
-            return org.organization_id
-    return ""
-
-
-def robot_parts(tx: Tx, robot_id: str) -> List[app_pb2.RobotPart]:
-    return tx.list("part", app_pb2.RobotPart, parent=robot_id)
-
-
-def name_taken(tx: Tx, name: str, location_id: str, except_part: str = "") -> bool:
-    """Part names are unique per location (app.proto: a unique index on name + location_id)."""
-    return any(p.location_id == location_id and p.id != except_part
-               for p in tx.list("part", app_pb2.RobotPart, name=name))
-
-
-def check_part_name(tx: Tx, name: str, location_id: str, except_part: str = "") -> str:
-    if not name or not name.strip():
-        raise invalid("part name must not be empty")
-    if name_taken(tx, name, location_id, except_part):
-        raise already_exists("a part named %r already exists in location %r" % (name, location_id))
-    return name
-
-
 # -- creating ------------------------------------------------------------------------------
-
-def create_part(tx: Tx, settings: Settings, robot: app_pb2.Robot, name: str, main: bool = False,
-                config: Optional[Dict[str, Any]] = None, org_id: Optional[str] = None,
-                with_logs: bool = True) -> app_pb2.RobotPart:
-    """A new part of `robot` (offline, one secret, seeded logs); names are unique per location."""
-    check_part_name(tx, name, robot.location)
-    part = app_pb2.RobotPart(id=new_uuid(), robot=robot.id, main_part=main,
-                             online_state=app_pb2.ONLINE_STATE_OFFLINE)
-    set_names(settings, part, name, robot.location)
-    set_config(part, config or {})
-    stamp = now_micros()
-    set_micros(part.created_on, stamp)
-    set_micros(part.last_updated, stamp)
-    add_secret(part.secrets, "part %r" % part.id)
-    part.secret = newest_secret(part.secrets)
-    save_part(tx, part, org_id)
-    if with_logs:
-        seed_logs(tx, part, stamp)
-    return part
-
-
-def delete_part_records(tx: Tx, part_id: str) -> None:
-    """The part and everything kept about it (history, logs, restart mark, metadata)."""
-    tx.delete("part", part_id)
-    presence.PRESENCE.forget(part_id)
-    tx.delete("part_restart_served", part_id)
-    tx.delete("part_cert", part_id)
-    tx.delete_where("part_history", parent=part_id)
-    tx.delete_where("log", parent=part_id)
-    tx.delete("part_restart", part_id)
-    tx.delete("metadata", "part:" + part_id)
-
 
 @rpc("NewRobotPart")
 def new_robot_part(call: Call, request: app_pb2.NewRobotPartRequest):
@@ -483,32 +318,6 @@ def get_robot_part_history(call: Call, request: app_pb2.GetRobotPartHistoryReque
 
 
 # -- logs ----------------------------------------------------------------------------------
-
-# (minutes before the part was created, level, logger, message, caller file, line, fields)
-LOG_TEMPLATES = (
-    (57, "info", "rdk", "Starting viam-server", "web/server/entrypoint.go", 190, {"version": "v0.96.0"}),
-    (50, "info", "rdk.networking", "serving", "robot/web/web.go", 432, {"url": "http://0.0.0.0:8080"}),
-    (41, "info", "rdk.resource_manager", "Now configuring resource", "robot/impl/resource_manager.go", 610,
-     {"resource": "rdk:component:camera/camera-1", "model": "rdk:builtin:webcam"}),
-    (33, "warn", "rdk.modmanager", "Module process exited unexpectedly; restarting", "module/modmanager/manager.go",
-     1042, {"module": "viam:tflite_cpu", "exit_code": 1}),
-    (22, "error", "rdk.resource_manager", "error building resource", "robot/impl/resource_manager.go", 642,
-     {"resource": "rdk:component:camera/camera-1", "error": "no video device found at /dev/video0"}),
-    (9, "info", "rdk.networking.webrtc", "Connected to signaling server", "robot/web/web.go", 512,
-     {"signaling_address": "app.viam.com:443"}),
-)
-
-
-def seed_logs(tx: Tx, part: app_pb2.RobotPart, created: Optional[int] = None) -> None:
-    """A few realistic entries over the hour before `created`, so log features have something to show."""
-    created = now_micros() if created is None else created
-    for minutes, level, logger, message, file, line, fields in LOG_TEMPLATES:
-        entry = common_pb2.LogEntry(host=part.dns_name, level=level, logger_name=logger, message=message)
-        set_micros(entry.time, created - minutes * 60_000_000)
-        entry.caller.update({"Defined": True, "File": file, "Line": line})
-        entry.fields.add().update(fields)
-        tx.put("log", new_uuid(), entry, parent=part.id)
-
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400}

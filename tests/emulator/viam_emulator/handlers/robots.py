@@ -7,28 +7,32 @@ them) and last_access / seconds_since_online are computed on read.
 Behaviours (behaviours.py; docs/api-assumptions.md §7):
 - duplicate_machine_name: a machine name another machine of the location has is refused
   ALREADY_EXISTS (default) or INVALID_ARGUMENT, or allowed (NewRobot, UpdateRobot rename/move;
-  _check_unique). Part names stay unique per location even when machine names repeat: with
-  `allowed` a part that would clash gets the first free name of `<name>`, `<name>-2`,
-  `<name>-3`, ... (free_part_name): a second machine "rover" gets the main part "rover-main-2",
-  and a moved part whose name is taken in the new location is renamed the same way.
+  records.check_unique_machine_name). Part names stay unique per location even when machine
+  names repeat: with `allowed` a part that would clash gets the first free name of `<name>`,
+  `<name>-2`, `<name>-3`, ... (records.free_part_name): a second machine "rover" gets the main
+  part "rover-main-2", and a moved part whose name is taken in the new location is renamed the
+  same way.
 - list_robots_for_org: ListRobotsForOrg served to every caller as before (present), refused with
   PERMISSION_DENIED to callers without an organization-level role on that organization
   (permission_denied_below_org), or UNIMPLEMENTED (unimplemented).
+
+How a machine is made and stored (create_robot with its main part, save_robot) lives in
+records.py, shared with seed.py.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from .. import presence
 from ..access import ROLE_ACTIONS, allowed, grants_of, require_org_member, role_of, visible_organization_ids
-from ..errors import already_exists, invalid, permission_denied, unimplemented
-from ..ids import new_uuid
-from ..registry import Call, Settings, rpc
+from ..errors import invalid, permission_denied, unimplemented
+from ..records import (check_machine_name, check_part_name, check_unique_machine_name, create_robot,
+                       delete_part_records, fill_derived, fill_online, free_part_name, get_location,
+                       machine_names_may_repeat, micros, now_micros, org_locations, part_fragment_ids, primary_org_id,
+                       robot_parts, save_part, save_robot, set_micros, set_names)
+from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
-from .locations import get_location, org_locations, primary_org_id
-from .parts import (create_part, delete_part_records, fill_derived, fill_online, micros, now_micros, part_fragment_ids,
-                    name_taken, robot_parts, save_part, set_micros, set_names, check_part_name)
 
 DEFAULT_SUMMARY_LIMIT = 100  # app.proto: "max number of machines to return; default to 100 if unset"
 
@@ -56,60 +60,6 @@ def render_robot(robot: app_pb2.Robot, at: Optional[int] = None) -> app_pb2.Robo
     if not fill_derived(out, presence.robot_state(out.id, at), at):
         fill_online(out, out.online_state, at=at)
     return out
-
-
-def save_robot(tx: Tx, robot: app_pb2.Robot, org_id: str) -> None:
-    tx.put("robot", robot.id, robot, parent=robot.location, name=robot.name, org=org_id)
-
-
-def _check_name(name: str) -> str:
-    if not name or not name.strip():
-        raise invalid("machine name must not be empty")
-    return name
-
-
-def _names_may_repeat(settings: Settings) -> bool:
-    return settings.behaviour("duplicate_machine_name") == "allowed"
-
-
-def _check_unique(tx: Tx, settings: Settings, name: str, location_id: str, except_robot: str = "") -> None:
-    """Machine names are unique within a location (their main parts `<name>-main` must be,
-    docs/api-assumptions.md §2), unless behaviour duplicate_machine_name says otherwise."""
-    answer = settings.behaviour("duplicate_machine_name")
-    if answer == "allowed":
-        return
-    if any(other != except_robot for other in tx.list_ids("robot", parent=location_id, name=name)):
-        message = "a machine named %r already exists in location %r" % (name, location_id)
-        raise invalid(message) if answer == "invalid_argument" else already_exists(message)
-
-
-def free_part_name(tx: Tx, base: str, location_id: str, except_part: str = "") -> str:
-    """`base` if no other part of the location has it, else the first free `base-2`, `base-3`, ..."""
-    name, n = base, 1
-    while name_taken(tx, name, location_id, except_part):
-        n += 1
-        name = "%s-%d" % (base, n)
-    return name
-
-
-def create_robot(tx: Tx, settings: Settings, name: str, location_id: str,
-                 main_config: Optional[Dict[str, Any]] = None) -> app_pb2.Robot:
-    """A new machine with its main part `<name>-main` (created automatically, as the real service does).
-
-    With duplicate_machine_name=allowed the main part is `<name>-main` when that is free in the
-    location, else `<name>-main-2`, `<name>-main-3`, ... (free_part_name)."""
-    _check_name(name)
-    location = get_location(tx, location_id)
-    _check_unique(tx, settings, name, location_id)
-    robot = app_pb2.Robot(id=new_uuid(), name=name, location=location_id, online_state=app_pb2.ONLINE_STATE_OFFLINE)
-    set_micros(robot.created_on, now_micros())
-    org_id = primary_org_id(location)
-    save_robot(tx, robot, org_id)
-    main_name = name + "-main"
-    if _names_may_repeat(settings):
-        main_name = free_part_name(tx, main_name, location_id)
-    create_part(tx, settings, robot, main_name, main=True, config=main_config, org_id=org_id)
-    return robot
 
 
 def delete_robot_records(tx: Tx, robot_id: str) -> None:
@@ -164,7 +114,7 @@ def _location_robots(call: Call, location_id: str) -> List[app_pb2.Robot]:
 
 @rpc("NewRobot")
 def new_robot(call: Call, request: app_pb2.NewRobotRequest):
-    _check_name(request.name)
+    check_machine_name(request.name)
     if not request.location:
         raise invalid("location is required")
     get_location(call.tx, request.location)
@@ -185,7 +135,7 @@ def _move_parts(call: Call, robot: app_pb2.Robot, location_id: str, org_id: str)
     is renamed to the first free `<name>-2`, `<name>-3`, ... (one part at a time, so the moved
     parts never clash with each other either)."""
     parts = robot_parts(call.tx, robot.id)
-    if _names_may_repeat(call.settings):
+    if machine_names_may_repeat(call.settings):
         for part in parts:
             set_names(call.settings, part, free_part_name(call.tx, part.name, location_id, part.id), location_id)
             save_part(call.tx, part, org_id)
@@ -215,7 +165,7 @@ def update_robot(call: Call, request: app_pb2.UpdateRobotRequest):
         get_location(call.tx, location_id)
         call.require("write", "location", location_id, "location %r" % location_id)
     if (name, location_id) != (robot.name, robot.location):
-        _check_unique(call.tx, call.settings, name, location_id, except_robot=robot.id)
+        check_unique_machine_name(call.tx, call.settings, name, location_id, except_robot=robot.id)
     org_id = primary_org_id(get_location(call.tx, location_id))
     if moving:
         _move_parts(call, robot, location_id, org_id)

@@ -1,7 +1,8 @@
 """Roles: AddRole, RemoveRole, ChangeRole, ListAuthorizations, CheckPermissions.
 
-Also the helpers keys.py and members.py share: turning a client's Authorization
-into the one stored form, and finding the organization a resource belongs to.
+Turning a client's Authorization into the one stored form (normalize_authorization), finding
+the organization a resource belongs to (resource_org) and storing a grant (store_grant) are
+shared with keys.py, members.py and organizations.py: they live in records.py.
 
 Stored form (the convention bootstrap.grant set): kind "authorization",
 id = access.authorization_key(auth), parent = identity_id, name = resource_id,
@@ -11,11 +12,11 @@ in authorization_type; docs/api-assumptions.md §3).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict
 
-from ..access import (RESOURCE_TYPES, allowed, authorization_key, require_org_member, role_of,
-                      validate_authorization)
+from ..access import allowed, authorization_key, require_org_member, validate_authorization
 from ..errors import already_exists, invalid, not_found, unknown_id
+from ..records import member_key, normalize_authorization, resource_org, store_grant
 from ..registry import Call, rpc
 from ..store import Tx
 from ..wire import app_pb2
@@ -57,62 +58,7 @@ def permission_action(permission: str) -> str:
     return "write"  # configure_, update_, create_, delete_, write_ and anything unknown: owners only
 
 
-# -- resources and their organizations ------------------------------------------------------
-
-def _location_org_ids(location: app_pb2.Location) -> List[str]:
-    """Primary organization first, then the organizations it is shared with."""
-    ordered = sorted(location.organizations, key=lambda o: not o.primary)
-    return [o.organization_id for o in ordered]
-
-
-def resource_org_ids(tx: Tx, resource_type: str, resource_id: str) -> List[str]:
-    """The organizations a resource belongs to (more than one for a shared location); NOT_FOUND if none."""
-    if resource_type == "organization":
-        tx.must_get("organization", resource_id, app_pb2.Organization, "organization")
-        return [resource_id]
-    if resource_type == "location":
-        location = tx.must_get("location", resource_id, app_pb2.Location, "location")
-        return _location_org_ids(location)
-    if resource_type == "robot":
-        robot = tx.must_get("robot", resource_id, app_pb2.Robot, "machine")
-        location = tx.must_get("location", robot.location, app_pb2.Location, "location of machine %r" % robot.id)
-        return _location_org_ids(location)
-    raise invalid("resource_type %r is not one of %s" % (resource_type, ", ".join(RESOURCE_TYPES)))
-
-
-def resource_org(tx: Tx, resource_type: str, resource_id: str, organization_id: str = "") -> str:
-    """The one organization an authorization on this resource belongs to.
-
-    An empty organization_id is filled in when the resource belongs to exactly one
-    organization; a shared location needs it spelled out (the CLI's "multiple orgs" case).
-    """
-    org_ids = resource_org_ids(tx, resource_type, resource_id)
-    if organization_id:
-        if organization_id not in org_ids:
-            raise invalid("%s %r does not belong to organization %r" % (resource_type, resource_id, organization_id))
-        return organization_id
-    if len(org_ids) == 1:
-        return org_ids[0]
-    raise invalid("%s %r belongs to multiple orgs (%s): set organization_id"
-                  % (resource_type, resource_id, ", ".join(org_ids)))
-
-
-def normalize(tx: Tx, auth: app_pb2.Authorization, identity_id: str = "", identity_type: str = "",
-              organization_id: Optional[str] = None) -> app_pb2.Authorization:
-    """The stored form of a client's authorization; INVALID_ARGUMENT / NOT_FOUND for bad ones."""
-    validate_authorization(auth)
-    org_id = resource_org(tx, auth.resource_type, auth.resource_id,
-                          auth.organization_id if organization_id is None else organization_id)
-    return app_pb2.Authorization(
-        authorization_type="role", authorization_id="%s_%s" % (auth.resource_type, role_of(auth)),
-        resource_type=auth.resource_type, resource_id=auth.resource_id, identity_id=identity_id,
-        organization_id=org_id, identity_type=identity_type)
-
-
-def store_grant(tx: Tx, auth: app_pb2.Authorization) -> None:
-    tx.put("authorization", authorization_key(auth), auth, parent=auth.identity_id, name=auth.resource_id,
-           org=auth.organization_id)
-
+# -- roles a caller asks for ---------------------------------------------------------------
 
 def identity_type_of(tx: Tx, identity_id: str, org_id: str) -> str:
     """'api-key' or 'user' for an identity that may hold roles in org_id; NOT_FOUND otherwise."""
@@ -127,11 +73,6 @@ def identity_type_of(tx: Tx, identity_id: str, org_id: str) -> str:
     raise unknown_id("identity %r (an API key ID or a member's user ID)" % identity_id)
 
 
-def member_key(org_id: str, user_id: str) -> str:
-    """The id of a membership record (kind "member"); members.py owns those records."""
-    return "%s|%s" % (org_id, user_id)
-
-
 def _grant_from_request(call: Call, auth: app_pb2.Authorization, what: str) -> app_pb2.Authorization:
     """Validate a role request and check the caller owns the organization it is in."""
     if not auth.ByteSize():
@@ -141,7 +82,7 @@ def _grant_from_request(call: Call, auth: app_pb2.Authorization, what: str) -> a
     # Only an organization owner hands out or takes back roles (PERMISSION_DENIED otherwise).
     require_org_member(call.tx, call.principal, org_id, "write")
     identity_type = identity_type_of(call.tx, auth.identity_id, org_id)
-    return normalize(call.tx, auth, auth.identity_id, identity_type, org_id)
+    return normalize_authorization(call.tx, auth, auth.identity_id, identity_type, org_id)
 
 
 def _must_exist(tx: Tx, grant: app_pb2.Authorization) -> None:

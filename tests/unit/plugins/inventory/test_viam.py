@@ -119,6 +119,15 @@ def test_records_without_domain_leave_fqdns_empty():
     assert inv.count_machines(fleet()) == 3
 
 
+def test_probe_machine_is_the_first_with_a_dns_name():
+    assert inv.probe_machine(fleet()) == ("m-rover-1", "rover-1")
+    answer = fleet()
+    for part in answer.location_summaries[0].machine_summaries[0].part_summaries:
+        part.ClearField("dns_name")
+    assert inv.probe_machine(answer) == ("m-rover-2", "rover-2")
+    assert inv.probe_machine(app_pb2.ListMachineSummariesResponse()) is None
+
+
 def test_pack_unpack_round_trip():
     recs = records()
     recs[0]["machine_metadata"] = {"role": "arm"}
@@ -522,6 +531,42 @@ def test_populate_applies_client_side_filters():
     module._populate(payload, settings())
     assert sorted(module.inventory.hosts) == ["arm-1-main", "rover-1-main", "rover-2-main"]
     assert set(module.inventory.groups) == {"all", "ungrouped"}
+
+
+def test_populate_can_take_the_records_over():
+    # parse() hands the records over, so that each is freed once its host is added: same inventory
+    payload = fetch(plugin(), FakeClient(), settings(fqdn_domain="viam.cloud"))
+    kept = plugin()
+    kept._populate(dict(payload, records=list(payload["records"])), settings())
+    taken = plugin()
+    handed = dict(payload)
+    taken._populate(handed, settings(), consume=True)
+    assert "records" not in handed
+    assert sorted(taken.inventory.hosts) == sorted(kept.inventory.hosts) and len(taken.inventory.hosts) == 4
+    assert sorted(taken.inventory.groups) == sorted(kept.inventory.groups)
+    for name in kept.inventory.hosts:
+        assert taken.inventory.get_host(name).vars == kept.inventory.get_host(name).vars
+
+
+def test_the_probe_is_the_first_machine_with_a_dns_name_in_the_organizations_order():
+    # the first organization's answer has no DNS name: the probe takes the second's first machine
+    client = FakeClient(parts_fqdn_domain="viamstg.cloud")
+    first = app_pb2.ListMachineSummariesResponse(location_summaries=[app_pb2.LocationSummary(
+        location_id=LOC2, location_name="yard",
+        machine_summaries=[machine("bare-1", [app_pb2.PartSummary(part_id="id-bare-1", part_name="bare-1")])])])
+    answers = {"org-a": first, "org-b": fleet()}
+
+    def list_machine_summaries(organization_id, limit, resource=None, location_ids=(), fragment_ids=()):
+        client.calls.append(("ListMachineSummaries", organization_id))
+        return answers[organization_id]
+
+    client.list_machine_summaries = list_machine_summaries
+    client.list_locations = lambda organization_id, resource=None: app_pb2.ListLocationsResponse()
+    payload = fetch(plugin(), client, settings(organization_ids=["org-a", "org-b"]))
+    # the probe, then the machine whose part has no DNS name (its FQDN cannot be built)
+    assert [c for c in client.calls if c[0] == "GetRobotParts"] == [("GetRobotParts", "m-rover-1"),
+                                                                    ("GetRobotParts", "m-bare-1")]
+    assert by_part(payload["records"])["arm-1-main"]["fqdn"] == "arm-1-main.bbbbbbbbb2.viamstg.cloud"
 
 
 def test_metadata_is_read_concurrently_within_the_bound():
