@@ -95,3 +95,22 @@ requirements:
   - grpcio
   - protobuf >= 6.33.5
 """
+
+    # The options that name one machine part (services.parts.PartService.resolve):
+    # extends_documentation_fragment: viam.cloud.viam.part_reference
+    PART_REFERENCE = r"""
+options:
+  part:
+    description:
+      - Name or ID of the part. Without O(robot), it must be the part's ID.
+      - When omitted, the main part of O(robot).
+    type: str
+  robot:
+    description:
+      - Name or ID of the machine the part belongs to. Required unless O(part) is a part ID.
+    type: str
+  location:
+    description:
+      - Name or ID of the machine's location. Needed when O(robot) is a machine name used in more than one location.
+    type: str
+"""

@@ -25,20 +25,8 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - viam.cloud.viam
+  - viam.cloud.viam.part_reference
 options:
-  part:
-    description:
-      - Name or ID of the part. Without O(robot), it must be the part's ID.
-      - When omitted, the main part of O(robot).
-    type: str
-  robot:
-    description:
-      - Name or ID of the machine the part belongs to. Required unless O(part) is a part ID.
-    type: str
-  location:
-    description:
-      - Name or ID of the machine's location. Needed when O(robot) is a machine name used in more than one location.
-    type: str
   since:
     description:
       - An RFC 3339 time, such as C(2026-11-25T15:00:00Z). The part must have called the app after it, and only
