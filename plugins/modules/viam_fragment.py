@@ -61,11 +61,11 @@ options:
     type: bool
   tags:
     description:
-      - The fragment's tags, each pointing at a revision (C(SetFragmentTag)), as C({tag: revision}). A revision is
+      - The fragment's tags, each pointing at a revision (C(SetFragmentTag)), as a mapping of tag name to revision. A revision is
         a revision number (V("3")) or V(latest), the fragment's revision after this task; V(null) deletes the tag
         (C(DeleteFragmentTag)).
       - A part pinned to a tag (M(viam.cloud.viam_robot_part) O(viam.cloud.viam_robot_part#module:fragment_versions))
-        gets the tag's revision: moving a tag moves every part pinned to it.
+        gets the tag's revision, so moving a tag moves every part pinned to it.
       - Tags not listed are left alone unless O(purge_tags=true).
       - Tag names are lowercase letters, digits, C(-) and C(_), not starting with a digit or C(v), at most 60
         characters.
@@ -166,7 +166,7 @@ fragment:
       elements: dict
       sample: [{"revision": "3", "created_at": "2026-11-25T15:13:20Z"}, {"revision": "4", "created_at": "2026-12-01T09:00:00Z"}]
     tags:
-      description: The fragment's tags after the task, C({tag: revision}). Returned when O(tags) is given.
+      description: The fragment's tags after the task, tag name to revision. Returned when O(tags) is given.
       type: dict
       sample: {"stable": "3", "canary": "4"}
     organization_owner:

@@ -70,7 +70,7 @@ options:
       - The version each of these fragments is pinned to, by fragment name or ID. A version is a revision number
         (V("3")) or a tag (V(stable)); an empty string or V(null) makes the fragment follow its latest revision.
       - Written as the C(version) of the fragment's entry in the config's C(fragments) list (the Viam app's JSON
-        form, C({"id": ..., "version": "stable"})); the other fragments and the rest of the config are left alone.
+        form, an entry with C(id) and C(version)); the other fragments and the rest of the config are left alone.
       - Each fragment must be one the part uses (now, or through O(fragments) in the same task). Moving a tag with
         M(viam.cloud.viam_fragment) O(viam.cloud.viam_fragment#module:tags) moves every part pinned to it; the role
         P(viam.cloud.rollout#role) uses both to roll a revision out.

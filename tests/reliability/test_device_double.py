@@ -135,8 +135,10 @@ def test_part_goes_online_with_its_config_logs_and_restart(emulator, client, dou
 def test_a_broken_component_logs_errors_every_few_seconds(emulator, client, doubles):
     part = new_part(client, emulator.organization_id, {"components": [CAMERA, BROKEN]})
     double = doubles(emulator, part.id, secret=part.secret)
-    status = double.wait_for(lambda s: s.get("broken_components") == ["wheel"], what="the broken component")
-    assert status["state"] == "running"
+    # The status file is written as the session goes: the broken component is known before the state says running.
+    status = double.wait_for(lambda s: s.get("broken_components") == ["wheel"] and s.get("state") == "running",
+                             what="the broken component, running")
+    assert status["authenticated"]
     errors = wait_api(lambda: messages(client, part.id, errors_only=True, filter="error building resource"),
                       lambda found: len(found) >= 3, "three errors of the broken component")
     assert len(errors) >= 3

@@ -17,7 +17,6 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
 
 from conftest import ROOT, report, write_inventory
 

@@ -231,9 +231,9 @@ def test_awx_job_templates_let_no_launcher_set_variables():
     from conftest import ROOT
 
     plays = yaml.safe_load((ROOT / "examples" / "awx_setup.yml").read_text())
-    templates = [task["awx.awx.job_template"] for play in plays for task in play.get("tasks", [])
-                 if "awx.awx.job_template" in task]
-    assert len(templates) == 3
+    templates = [task[kind] for play in plays for task in play.get("tasks", [])
+                 for kind in ("awx.awx.job_template", "awx.awx.workflow_job_template") if kind in task]
+    assert len(templates) == 7  # six job templates and the rollout workflow
     for template in templates:
         assert template.get("ask_variables_on_launch") in (None, False), template["name"]
         for question in (template.get("survey_spec") or {}).get("spec", []):

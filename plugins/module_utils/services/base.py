@@ -134,8 +134,8 @@ def candidates_text(ref: str, names: t.Iterable[str], kind: str) -> str:
 
 def not_found(kind: str, ref: str, where: str, candidates: t.Iterable[t.Any]) -> NotFound:
     """NotFound for ``ref``, naming the closest names among ``candidates`` (objects with .name)."""
-    return NotFound("%s %r not found %s.%s" % (kind, ref, where, candidates_text(ref, (c.name for c in candidates),
-                                                                              kind)))
+    names = [c.name for c in candidates]
+    return NotFound("%s %r not found %s.%s" % (kind, ref, where, candidates_text(ref, names, kind)))
 
 
 def pick_one(candidates: t.Sequence[t.Any], ref: str, kind: str, where: str,
