@@ -15,6 +15,7 @@ source "${repo}/hack/robot-sshd.sh"
 emulator_pid=""
 sshd_started=""
 started_pids=()
+demo_services=()
 
 # Bold only on a terminal, and never with NO_COLOR (https://no-color.org).
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -80,15 +81,92 @@ demo_start_robots() {
     mkdir -p "${VIAM_DEMO_ROBOTS_DIR}"
 }
 
-# A stand-in viam-server (the real one needs the internet and a real robot):
-# a small script behind a file:// URL, with its sha256. Sets demo_server_url
-# and demo_server_sha256.
-demo_fake_server() {
+# viam-server for the demo's robots (the real one needs the internet and a real robot): the device
+# double of the installed collection (tests/device/viam-device-double, see its README), which talks
+# to the app as viam-server does. The file the role installs (from a file:// URL, with its sha256)
+# is a small launcher: same command line as viam-server (-config FILE), the double run with our
+# venv's Python (it needs grpcio and protobuf), its status file in <root>/run/viam-server.status.json
+# (<root>: the robot's root, three levels above <root>/usr/local/bin/viam-server).
+# Sets demo_server_url and demo_server_sha256.
+# shellcheck disable=SC2016 # the launcher's own $ expressions, written as they are
+demo_device_server() {
+    local double="${work}/collections/ansible_collections/viam/cloud/tests/device/viam-device-double"
+    [ -x "${double}" ] || { echo "ERROR: the installed collection has no ${double}" >&2; return 1; }
     mkdir -p "${work}/dist"
-    printf '#!/bin/sh\n# stand-in for viam-server (make demo / make e2e)\necho "viam-server stand-in: $*"\n' \
-        >"${work}/dist/viam-server"
+    {
+        echo '#!/bin/sh'
+        echo '# viam-server for make demo / make e2e: the device double of the viam.cloud collection (tests/device).'
+        echo 'root="$(cd "$(dirname "$0")/../../.." && pwd)"'
+        echo 'mkdir -p "${root}/run"'
+        printf 'VIAM_DEVICE_PYTHON=%q exec %q --status-file "${root}/run/viam-server.status.json" "$@"\n' \
+            "${venv}/bin/python" "${double}"
+    } >"${work}/dist/viam-server"
     demo_server_url="file://${work}/dist/viam-server"
     demo_server_sha256="$(sha256sum "${work}/dist/viam-server" | cut -d' ' -f1)"
+}
+
+# What systemd does with the machine role's unit (roles/machine/templates/viam.service.j2) on a
+# robot, for the demo's robots, whose roots are scratch directories where the role manages no
+# service: one "service" per ROOT, in its own process group, that runs the unit's command line,
+#     ExecStart=<root>/usr/local/bin/viam-server -config <root>/etc/viam.json
+# (the paths under the robot's root), again whenever it ends (Restart=always), from the moment
+# the role has installed the executable and written the config. SIGHUP to the group (the
+# restart command of viam.cloud.rotate_secrets) reaches the double, which reads its config
+# again; the service itself ignores it. Its pid (= its process group) in <root>/run/service.pid,
+# its output in <root>/run/viam-server.log.
+# shellcheck disable=SC2016 # the service's script, expanded by the bash that runs it
+demo_start_services() {
+    local root pid
+    for root in "$@"; do
+        mkdir -p "${root}/run"
+        setsid bash -c '
+            trap : HUP
+            exe="$1/usr/local/bin/viam-server" config="$1/etc/viam.json"
+            until [ -x "${exe}" ] && [ -s "${config}" ]; do sleep 0.2; done
+            while :; do "${exe}" -config "${config}"; echo "viam-server exited ($?): starting it again"; sleep 1; done
+        ' robot-service "${root}" </dev/null >>"${root}/run/viam-server.log" 2>&1 &
+        pid=$!
+        echo "${pid}" >"${root}/run/service.pid"
+        started_pids+=("${pid}")
+        demo_services+=("${pid}")
+    done
+}
+
+# Stop the services (TERM to each group: the double flushes its logs and exits), KILL after 10 s.
+demo_stop_services() {
+    local pid _
+    for pid in "${demo_services[@]}"; do
+        kill -TERM -- "-${pid}" 2>/dev/null || true
+    done
+    for _ in $(seq 100); do
+        local alive=""
+        for pid in "${demo_services[@]}"; do
+            # (ps -g: the session, which setsid made the group's; a zombie has ended)
+            [ -n "$(ps -o stat= -g "${pid}" 2>/dev/null | awk '$1 !~ /^Z/')" ] && alive=1
+        done
+        [ -z "${alive}" ] && break
+        sleep 0.1
+    done
+    for pid in "${demo_services[@]}"; do
+        kill -KILL -- "-${pid}" 2>/dev/null || true
+        wait "${pid}" 2>/dev/null || true
+    done
+    [ "${#demo_services[@]}" -eq 0 ] || echo ">>> ${#demo_services[@]} robot service(s) (device doubles) stopped"
+    demo_services=()
+}
+
+# The robots' roots (viam_machine_root) of an ansible-inventory --list output file, one a line;
+# with GROUP, only that group's hosts, in its order.
+demo_robot_roots() {
+    "${venv}/bin/python" - "$@" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+hostvars = out["_meta"]["hostvars"]
+hosts = out.get(sys.argv[2], {}).get("hosts", []) if len(sys.argv) > 2 else sorted(hostvars)
+for host in hosts:
+    root = hostvars[host].get("viam_machine_root")
+    print(root.get("__ansible_unsafe", root) if isinstance(root, dict) else root)
+PY
 }
 
 # The PLAY RECAP lines of a playbook log.
@@ -112,9 +190,10 @@ demo_succeeded() {
     ! grep -vE 'unreachable=0 +failed=0 ' <<<"${lines}" >/dev/null
 }
 
-# Stop everything we started: SSH master connections, sshd, emulator; then
+# Stop everything we started: robot services, SSH master connections, sshd, emulator; then
 # check that none of those processes (or their children) survive.
 demo_cleanup() {
+    demo_stop_services
     local sock
     for sock in "${work}"/cp/*; do
         [ -S "${sock}" ] || continue

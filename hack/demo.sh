@@ -13,12 +13,24 @@
 #     and the hosts without an SSH address;
 #  5. start an sshd on 127.0.0.1 that stands in for the robots' computers
 #     (hack/robot-sshd.sh; installs openssh-server with apt-get when missing
-#     and root), and run the viam.cloud.machine role over SSH on the lab's
-#     parts, reached through the inventory (examples/robots.viam.yml, the
-#     documented recipe: ansible_host: [metadata.ssh_host, public_ip_address]),
+#     and root), and one viam-server "service" per robot (hack/demo-lib.sh
+#     demo_start_services: the unit's command line, as systemd would run it),
+#     whose viam-server is the device double (tests/device);
+#  6. run the viam.cloud.machine role over SSH on the lab's parts, reached
+#     through the inventory (examples/robots.viam.yml, the documented recipe:
+#     ansible_host: [metadata.ssh_host, public_ip_address]), with
+#     viam_machine_wait=true: it waits until the app sees every part online;
 #     twice: the second run must change nothing;
-#  6. show one robot's cloud config, secret masked, what was skipped and why;
-#  7. stop everything it started (also on failure or Ctrl-C) and check with ps.
+#  7. show one robot's cloud config, secret masked;
+#  8. a fragment revision rolled out canary first (examples/rollout_setup.yml,
+#     examples/rollout_fragment.yml: viam.cloud.rollout): a good revision
+#     reaches every robot batch by batch; a revision with a component whose
+#     model is `broken` halts at the canary, the tag goes back, the other
+#     robots never see it;
+#  9. every robot's part secret rotated (examples/rotate_secrets.yml:
+#     viam.cloud.rotate_secrets), each double back on its new secret;
+# 10. what was skipped and why; stop everything it started (also on failure or
+#     Ctrl-C) and check with ps.
 #
 # TARGET=emulator (default) never touches a real organization, whatever VIAM_*
 # variables the shell has. TARGET=cloud runs steps 3-4 and the API side of 5
@@ -75,7 +87,7 @@ warnings() {
 
 keep_running() {
     # The scratch directory stays; env.sh has what a shell needs to reach it.
-    local env_file="${logs}/env.sh" stop_file="${logs}/stop.sh" var
+    local env_file="${logs}/env.sh" stop_file="${logs}/stop.sh" var pid
     (
         umask 077
         {
@@ -94,10 +106,13 @@ keep_running() {
         } >"${env_file}"
         {
             echo "#!/usr/bin/env bash"
-            echo "# Written by hack/demo.sh (KEEP=1): stops the demo's emulator and sshd, removes its scratch directory."
+            echo "# Written by hack/demo.sh (KEEP=1): stops the demo's robots' viam-server, emulator and sshd, removes its scratch directory."
             # shellcheck disable=SC2016 # expanded when stop.sh runs
             printf 'for sock in %q/cp/*; do [ -S "${sock}" ] && ssh -o ControlPath="${sock}" -O exit x >/dev/null 2>&1; done\n' \
                 "${work}"
+            for pid in "${demo_services[@]}"; do
+                printf 'kill -TERM -- -%q 2>/dev/null\n' "${pid}"
+            done
             [ -n "${emulator_pid}" ] && printf '%q %q stop %q\n' "${venv}/bin/python" \
                 "${repo}/tests/emulator/launcher.py" "${work}/emulator.json"
             [ -n "${sshd_started}" ] && printf '%q stop %q\n' "${repo}/hack/robot-sshd.sh" "${work}/sshd"
@@ -106,7 +121,7 @@ keep_running() {
         } >"${stop_file}"
         chmod 0700 "${stop_file}"
     )
-    say "KEEP=1: the emulator and the robots' sshd keep running"
+    say "KEEP=1: the emulator, the robots' sshd and their viam-server (device doubles) keep running"
     note ". build/demo/env.sh"
     note "ansible -i examples/robots.viam.yml 'viam:!viam_no_address' -m ansible.builtin.ping"
     note "build/demo/stop.sh    # stops them"
@@ -120,9 +135,16 @@ on_exit() {
     fi
     say "Stopping everything the demo started"
     demo_cleanup || rc=1
+    # Each robot's viam-server (device double) output, to the end.
+    local root
+    for root in "${roots[@]}"; do
+        [ -f "${root}/run/viam-server.log" ] || continue
+        mkdir -p "${logs}/robots" && cp "${root}/run/viam-server.log" "${logs}/robots/$(basename "${root}").log"
+    done
     rm -rf "${work}"
     exit "${rc}"
 }
+roots=()
 trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -146,7 +168,8 @@ rm -rf "${logs}"
 mkdir -p "${logs}"
 
 echo "The viam.cloud demo (TARGET=${target}): a fleet provisioned through the Viam app API, listed as an"
-echo "inventory, then its robots' computers provisioned over SSH. Full output of every step: build/demo/*.log"
+echo "inventory, its robots' computers provisioned over SSH, a fragment rolled out canary first, the part"
+echo "secrets rotated. Full output of every step: build/demo/*.log"
 
 say "1. Install the viam.cloud collection from a tarball built from this checkout"
 log 1-install demo_install_collection
@@ -211,23 +234,30 @@ if grep -q 'without an address to connect to' "${logs}/4-inventory.log"; then
     note "the inventory warned about them (ansible_host: [metadata.ssh_host, public_ip_address] gave them none)"
 fi
 
-say "5. A loopback sshd stands in for the lab's robot computers"
+say "5. A loopback sshd stands in for the lab's robot computers, the device double for their viam-server"
 log 5-sshd demo_start_robots
-demo_fake_server
+log 5-server demo_device_server
 note "sshd on 127.0.0.1:${VIAM_DEMO_SSH_PORT} (user ${VIAM_DEMO_SSH_USER}, its own host and client keys)"
-note "viam-server: a stand-in script at ${demo_server_url#"file://${work}/"} (the real one needs the internet)"
 note "the robots' inventory: ansible-inventory -i examples/robots.viam.yml --list"
 ANSIBLE_INVENTORY_UNPARSED_FAILED=true log 5-robots-inventory ansible-inventory -i "${repo}/examples/robots.viam.yml" \
     --list --output "${logs}/5-robots-inventory.json"
 inventory_story "${logs}/5-robots-inventory.json"
+mapfile -t roots < <(demo_robot_roots "${logs}/5-robots-inventory.json")
+demo_start_services "${roots[@]}"
+note "viam-server: the device double (tests/device), behind a launcher with its sha256 at ${demo_server_url#"file://${work}/"};"
+note "one service per robot (${#demo_services[@]}) runs 'viam-server -config /etc/viam.json' under its root, as systemd would"
 
 for run in first second; do
     say "6. The viam.cloud.machine role over SSH: ansible-playbook -i examples/robots.viam.yml examples/provision_robots.yml (${run} run)"
     ANSIBLE_INVENTORY_UNPARSED_FAILED=true log "6-robots-${run}" ansible-playbook -i "${repo}/examples/robots.viam.yml" \
         "${repo}/examples/provision_robots.yml" \
-        -e "viam_machine_binary_url=${demo_server_url}" -e "viam_machine_binary_checksum=sha256:${demo_server_sha256}"
+        -e "viam_machine_binary_url=${demo_server_url}" -e "viam_machine_binary_checksum=sha256:${demo_server_sha256}" \
+        -e viam_machine_wait=true -e '{"viam_machine_config_extra": {"cloud": {"refresh_interval": "2s"}}}'
     recap "${logs}/6-robots-${run}.log"
     warnings "${logs}/6-robots-${run}.log"
+    if [ "${run}" = first ]; then
+        note "every part online: the role waited for it (viam_machine_wait=true, viam.cloud.viam_robot_part_wait)"
+    fi
 done
 if ! demo_unchanged "${logs}/6-robots-second.log"; then
     echo "ERROR: the second robot run changed something: the machine role is not idempotent (build/demo/6-robots-second.log)" >&2
@@ -251,15 +281,83 @@ for line in json.dumps(config, indent=2, sort_keys=True).splitlines():
     print("      " + line)
 PY
 
+# The rollout and rotation stories read the API and the doubles' files (hack/demo-story.py).
+story() { PYTHONPATH="${ANSIBLE_COLLECTIONS_PATH}" "${venv}/bin/python" "${repo}/hack/demo-story.py" "$@"; }
+# save_revision LOG COMPONENTS_JSON: a new revision of the fragment base-sensors (ad hoc, as an operator would).
+save_revision() {
+    log "$1" ansible -i "${repo}/examples/inventory.yml" localhost -m viam.cloud.viam_fragment \
+        -a "{\"name\": \"base-sensors\", \"config\": {\"components\": $2}}"
+}
+imu='{"name": "imu", "api": "rdk:component:movement_sensor", "model": "wit-motion",
+      "attributes": {"serial_path": "/dev/ttyUSB0", "serial_baud_rate": 115200}}'
+lidar='{"name": "lidar", "api": "rdk:component:camera", "model": "fake"}'
+gps='{"name": "gps", "api": "rdk:component:movement_sensor", "model": "broken"}'
+# The parts that use base-sensors, rover-1's first: its main part is the canary.
+rollout_vars=(-e viam_fragment_name=base-sensors -e rollout_canary=viam_machine_rover_1 -e rollout_fleet=viam)
+mapfile -t fragment_roots < <(demo_robot_roots "${logs}/5-robots-inventory.json" viam_fragment_base_sensors)
+
+say "8. A fragment revision, canary first: examples/rollout_setup.yml, then examples/rollout_fragment.yml (viam.cloud.rollout)"
+ANSIBLE_INVENTORY_UNPARSED_FAILED=true log 8-rollout-setup ansible-playbook -i "${repo}/examples/robots.viam.yml" \
+    "${repo}/examples/rollout_setup.yml" "${rollout_vars[@]}"
+note "set-up, once: base-sensors' revision $(story tag base-sensors stable) (the fleet's) tagged stable;\
+ the ${#fragment_roots[@]} parts that use it pinned to the tag"
+save_revision 8-revision-good "[${imu}, ${lidar}]"
+good="$(story fragment base-sensors | sed 's/;.*//')"
+rollout_started=${SECONDS}
+ANSIBLE_INVENTORY_UNPARSED_FAILED=true log 8-rollout-good ansible-playbook -i "${repo}/examples/robots.viam.yml" \
+    "${repo}/examples/rollout_fragment.yml" "${rollout_vars[@]}" -e viam_rollout_settle=5 -e viam_rollout_timeout=30
+batches="$(sed -n 's/^ *"msg": "batch done: \(.*\)"$/\1/p' "${logs}/8-rollout-good.log" | sed -E 's/\.[^ ,]+//g' | paste -sd '|' | sed 's/|/ | /g')"
+note "${good} (adds a lidar): $(grep -c 'batch done' "${logs}/8-rollout-good.log") batches, ${batches}, in $((SECONDS - rollout_started)) s"
+components="$(story components 20 "${fragment_roots[@]}")" || { echo "ERROR: the doubles do not all run the new revision: ${components}" >&2; exit 1; }
+if [ "$(story tag base-sensors stable)" != "${good#revision }" ] || [ "$(story tag base-sensors rollout)" != none ]; then
+    echo "ERROR: after the rollout, stable is not at ${good} or the staging tag is still there: $(story fragment base-sensors)" >&2
+    exit 1
+fi
+note "stable moved to ${good#revision }, the staging tag deleted; the ${#fragment_roots[@]} doubles run ${components}"
+save_revision 8-revision-broken "[${imu}, ${lidar}, ${gps}]"
+broken="$(story fragment base-sensors | sed 's/;.*//')"
+rollout_started=${SECONDS}
+rc=0
+ANSIBLE_INVENTORY_UNPARSED_FAILED=true ansible-playbook -i "${repo}/examples/robots.viam.yml" \
+    "${repo}/examples/rollout_fragment.yml" "${rollout_vars[@]}" -e viam_rollout_settle=5 -e viam_rollout_timeout=30 \
+    >"${logs}/8-rollout-broken.log" 2>&1 || rc=$?
+halt="$(story halt "${logs}/8-rollout-broken.log")" || rc=0
+if [ "${rc}" -eq 0 ]; then
+    echo "ERROR: the rollout of a broken revision did not halt (build/demo/8-rollout-broken.log)" >&2
+    exit 1
+fi
+note "${broken} (adds a gps, model broken): halted at ${halt%%: *} (the canary) after $((SECONDS - rollout_started)) s: ${halt#*: }"
+components="$(story components 20 "${fragment_roots[@]}")" || { echo "ERROR: a double is not back on the fleet's revision: ${components}" >&2; exit 1; }
+note "the staging tag went back to $(story tag base-sensors rollout), stable stayed at $(story tag base-sensors stable);\
+ all ${#fragment_roots[@]} doubles run ${components} again"
+touched="$(story broken "${fragment_roots[@]}" | paste -sd ' ')"
+if [ "${halt%%: *}" != "${batches%% |*}" ] || [ "${touched}" != "${halt%%: *}" ]; then
+    echo "ERROR: the halt was not at the canary (${batches%% |*}), or others applied the broken revision: ${touched}" >&2
+    exit 1
+fi
+note "only the canary ever applied ${broken}; the $((${#fragment_roots[@]} - 1)) others never did (their viam-server's output)"
+
+say "9. Rotate every robot's part secret: examples/rotate_secrets.yml (viam.cloud.rotate_secrets)"
+story fingerprints "${roots[@]}" >"${work}/fingerprints.json"
+rotation_started=${SECONDS}
+# shellcheck disable=SC2016 # $(cat ...) runs on the robot; {{ viam_machine_root }} is the host's
+ANSIBLE_INVENTORY_UNPARSED_FAILED=true log 9-rotate ansible-playbook -i "${repo}/examples/robots.viam.yml" \
+    "${repo}/examples/rotate_secrets.yml" -e viam_rotate_secrets_poll=1 \
+    -e '{"viam_rotate_secrets_restart_command": ["sh", "-c", "kill -s HUP -- -$(cat {{ viam_machine_root }}/run/service.pid)"]}'
+note "$(grep -c '"msg": "part .* switched from secret' "${logs}/9-rotate.log") robots rotated, 5 at a time, in $((SECONDS - rotation_started)) s; restart: SIGHUP to the robot's viam-server"
+rotated="$(story rotated 20 "${work}/fingerprints.json" "${roots[@]}")" || { echo "ERROR: ${rotated}" >&2; exit 1; }
+note "${rotated} parts keep one secret, the new one; ${rotated} doubles logged in with it (credential_fingerprint)"
+
 say "Done (${target}, $((SECONDS - started)) s): both second runs changed nothing"
 note "cloud configs written: $(find "${VIAM_DEMO_ROBOTS_DIR}" -path '*/etc/viam.json' | wc -l), one per robot part of the lab"
 echo "  Skipped, and why:"
 note "- the viam-server systemd service on ${skipped_service} robot(s): the demo's robots are scratch directories"
 note "  (viam_machine_root) behind one sshd, not computers with systemd; on a real robot (root /) the role"
 note "  writes the unit and starts it. The role said so in build/demo/6-robots-first.log (\"Not managing ...\")."
-note "- the real viam-server download: a stand-in script with its sha256 (the real one needs the internet)."
+note "  Here hack/demo-lib.sh runs the unit's command line instead, and restarts it as Restart=always would."
+note "- the real viam-server: the device double (tests/device) stands in (the real one needs the internet)."
 if [ "${target}" = emulator ]; then
     note "- the real Viam app: the local emulator answered every call (TARGET=cloud uses the real app)."
 fi
 note "- the warehouse's machines over SSH: examples/robots.viam.yml lists the lab only."
-echo "  Full output of every step: build/demo/ ($(find "${logs}" -name '*.log' | wc -l) logs)"
+echo "  Full output of every step: build/demo/ ($(find "${logs}" -name '*.log' | wc -l) logs; robots/: each viam-server's)"

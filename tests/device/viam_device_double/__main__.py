@@ -16,9 +16,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                     "of a cloud config file (/etc/viam.json shape), fetch its config (RobotService/Config), send "
                     "logs (Log), poll NeedsRestart and restart when told. SIGHUP restarts (the file is read "
                     "again); SIGTERM stops.")
-    parser.add_argument("--config", "-c", default="/etc/viam.json",
+    # -config is viam-server's own spelling (the machine role's unit runs `viam-server -config FILE`), so the
+    # double can be installed as viam-server and started by that command line.
+    parser.add_argument("--config", "-config", "-c", default="/etc/viam.json",
                         help="the cloud config file: {\"cloud\": {\"id\", \"secret\" | \"api_key\": {\"id\", \"key\"}, "
-                             "\"app_address\"}} (default /etc/viam.json)")
+                             "\"app_address\"}} (default /etc/viam.json; -config FILE as viam-server takes it)")
     parser.add_argument("--status-file", help="keep a JSON status here (state, authenticated, config revision, "
                                               "components, restarts, last error; never a secret)")
     parser.add_argument("--ca-file", help="PEM roots to trust for an https app_address (e.g. the emulator's "
