@@ -156,10 +156,6 @@ fragment:
       description: Whether the fragment is listed publicly (true exactly when O(visibility=public)).
       type: bool
       sample: false
-    revision:
-      description: The fragment's latest revision (a revision number, as a string).
-      type: str
-      sample: "4"
     revisions:
       description: Every revision of the fragment, with when it was made. Returned when O(tags) is given.
       type: list
@@ -198,7 +194,7 @@ fragment:
       type: str
       sample: "2026-11-25T15:13:20.123456Z"
     revision:
-      description: Revision of the fragment, increased by every change.
+      description: The fragment's latest revision, a revision number (as a string) increased by every change.
       type: str
       sample: "3"
 changed_paths:
