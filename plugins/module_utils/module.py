@@ -102,7 +102,10 @@ def _shape_problems(spec: t.Dict[str, t.Any]) -> t.List[str]:
 
     try:
         params = basic._load_params()
-    except Exception:  # only for the message
+    except (Exception, SystemExit):  # pylint: disable=broad-except
+        # No readable input (sanity's argument-spec introspection, for one): AnsibleModule itself will say so.
+        return []
+    if not isinstance(params, dict):
         return []
     problems = []
     for name, option in spec.items():

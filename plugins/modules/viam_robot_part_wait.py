@@ -57,6 +57,10 @@ attributes:
         because the change it would wait for (a config written, a service restarted) was not made.
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: all
+    details: The module runs where Ansible runs it, usually the controller, and only talks to the Viam API.
 notes:
   - The Viam app decides when a part counts as online from the device's own calls (config, logs, restart polls).
     How long after its last call a part stops counting as online is not documented; see the collection's
