@@ -34,14 +34,15 @@ __metaclass__ = type
 import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
-    ConfigError, check_config, configs_equal, desired_config, fragment_ids, normalize)
+    ConfigError, check_config, configs_equal, desired_config, fragment_ids, normalize, version_problem,
+    with_fragment_versions)
 from ansible_collections.viam.cloud.plugins.module_utils.validate import name_problem
 
 CREATE, UPDATE, DELETE, NONE = "create", "update", "delete", "none"
 PRESENT, ABSENT = "present", "absent"
 LOCATION_KEYS = frozenset(("name", "parent", "state"))
-MACHINE_KEYS = frozenset(("name", "location", "state", "fragments", "parts"))
-PART_KEYS = frozenset(("name", "fragments", "config", "state"))
+MACHINE_KEYS = frozenset(("name", "location", "state", "fragments", "fragment_versions", "parts"))
+PART_KEYS = frozenset(("name", "fragments", "fragment_versions", "config", "state"))
 
 
 class FleetInputError(ValueError):
@@ -63,21 +64,23 @@ class DesiredLocation:
 
 class DesiredPart:
     def __init__(self, name: str, fragments: t.Optional[t.List[str]] = None, config: t.Optional[dict] = None,
-                 state: str = PRESENT) -> None:
+                 state: str = PRESENT, versions: t.Optional[t.Dict[str, str]] = None) -> None:
         self.name = name
         self.fragments = fragments
         self.config = config
         self.state = state
+        self.versions = versions  # fragment name or ID -> the revision or tag it pins ("" follows the latest)
 
 
 class DesiredMachine:
     def __init__(self, name: str, location: str, state: str = PRESENT, fragments: t.Optional[t.List[str]] = None,
-                 parts: t.Optional[t.List[DesiredPart]] = None) -> None:
+                 parts: t.Optional[t.List[DesiredPart]] = None, versions: t.Optional[t.Dict[str, str]] = None) -> None:
         self.name = name
         self.location = location
         self.state = state
         self.fragments = fragments
         self.parts = parts or []
+        self.versions = versions  # the main part's fragment pins, as DesiredPart.versions
 
 
 class Desired:
@@ -116,6 +119,24 @@ def _fragments(value: t.Any, what: str, problems: t.List[str]) -> t.Optional[t.L
     return list(value)
 
 
+def _versions(value: t.Any, what: str, problems: t.List[str]) -> t.Optional[t.Dict[str, str]]:
+    """fragment_versions: {fragment name or ID: revision or tag}, as viam_robot_part takes it."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or any(not isinstance(k, str) or not k.strip() for k in value):
+        problems.append("%s: fragment_versions must map fragment names or IDs to a revision or a tag, got %r"
+                        % (what, value))
+        return None
+    versions: t.Dict[str, str] = {}
+    for ref, version in value.items():
+        version = "" if version is None else str(version).strip()
+        problem = version and version_problem(version)
+        if problem:
+            problems.append("%s: fragment_versions[%r]: %s" % (what, ref, problem))
+        versions[ref] = version
+    return versions
+
+
 def _unknown_keys(item: dict, allowed: frozenset, what: str, problems: t.List[str]) -> None:
     unknown = sorted(str(k) for k in item if k not in allowed)
     if unknown:
@@ -143,9 +164,12 @@ def parse_part(item: t.Any, machine_label: str, problems: t.List[str]) -> t.Opti
         except ConfigError as exc:
             problems.append(str(exc))
             config = None
-    if state == ABSENT and (item.get("fragments") is not None or item.get("config") is not None):
-        problems.append("%s: fragments and config apply to a part that is present, not to state=absent" % label)
-    return DesiredPart(name, fragments, config, state)
+    versions = _versions(item.get("fragment_versions"), label, problems)
+    if state == ABSENT and (item.get("fragments") is not None or item.get("config") is not None
+                            or versions is not None):
+        problems.append("%s: fragments, fragment_versions and config apply to a part that is present, not to "
+                        "state=absent" % label)
+    return DesiredPart(name, fragments, config, state, versions)
 
 
 def parse_fleet(locations: t.Optional[t.List[t.Any]], machines: t.Optional[t.List[t.Any]]) -> Desired:
@@ -191,6 +215,7 @@ def parse_fleet(locations: t.Optional[t.List[t.Any]], machines: t.Optional[t.Lis
         label = "machine %r (location %r)" % (name, location)
         state = _state(item.get("state"), label, problems)
         fragments = _fragments(item.get("fragments"), label, problems)
+        versions = _versions(item.get("fragment_versions"), label, problems)
         raw_parts = item.get("parts")
         if raw_parts is not None and not isinstance(raw_parts, list):
             problems.append("%s: parts must be a list of part names or dicts" % label)
@@ -213,7 +238,7 @@ def parse_fleet(locations: t.Optional[t.List[t.Any]], machines: t.Optional[t.Lis
             problems.append("%s is declared twice (machines[%d] and machines[%d])" % (label, seen_machines[key], index))
             continue
         seen_machines[key] = index
-        desired_machines.append(DesiredMachine(name, location, state, fragments, parts))
+        desired_machines.append(DesiredMachine(name, location, state, fragments, parts, versions))
     if problems:
         raise FleetInputError(problems)
     return Desired(desired_locations, desired_machines)
@@ -268,6 +293,7 @@ class PartPlan:
         self.config: t.Optional[dict] = None  # the config option (None: not managed)
         self.fragment_refs: t.Optional[t.List[str]] = None
         self.fragment_ids: t.Optional[t.List[str]] = None
+        self.versions: t.Optional[t.Dict[str, str]] = None  # fragment name or ID -> pinned version
         self.wanted_config: t.Optional[dict] = None  # the config to write, when a write is needed
         self.write_config = False
         self.created_id = ""
@@ -666,7 +692,8 @@ class FleetPlanner:
     def fragment_refs(self) -> t.List[str]:
         refs: t.List[str] = []
         for machine in self.desired.machines:
-            for ref in (machine.fragments or []) + [r for p in machine.parts for r in (p.fragments or [])]:
+            for ref in ((machine.fragments or []) + list(machine.versions or {})
+                        + [r for p in machine.parts for r in (p.fragments or []) + list(p.versions or {})]):
                 if ref not in refs:
                     refs.append(ref)
         return refs
@@ -709,6 +736,7 @@ class FleetPlanner:
                 self.problems.append("%s has no main part to apply fragments to" % machine.label)
         if main is not None:
             main.fragment_refs = desired.fragments
+            main.versions = desired.versions
             machine.parts.append(main)
         for entry in desired.parts:
             if main is not None and (entry.name == main.name or (main.current and entry.name == main.current["id"])):
@@ -722,6 +750,8 @@ class FleetPlanner:
                     continue
                 if entry.fragments is not None:
                     part.fragment_refs = entry.fragments
+                if entry.versions is not None:
+                    part.versions = entry.versions
             else:
                 current = _pick(current_parts, entry.name, "part", "in %s" % machine.label, self.problems)
                 if current is not None and current.get("main_part"):
@@ -731,6 +761,7 @@ class FleetPlanner:
                 part = PartPlan(machine, current["name"] if current else entry.name, current, False)
                 part.state = entry.state
                 part.fragment_refs = entry.fragments
+                part.versions = entry.versions
                 if entry.state == ABSENT:
                     part.action = DELETE if current is not None else NONE
                 elif current is None:
@@ -742,14 +773,27 @@ class FleetPlanner:
             if part.state == ABSENT:
                 continue
             part.fragment_ids = self._fragment_ids(part.fragment_refs, part.label)
-            managed = part.config is not None or part.fragment_ids is not None
+            managed = part.config is not None or part.fragment_ids is not None or part.versions is not None
             current_config = part.current_config
             wanted = desired_config(current_config, part.config, part.fragment_ids) if managed else current_config
+            if part.versions is not None:
+                wanted = self._pinned(part, wanted)
             if not configs_equal(current_config, wanted):
                 part.wanted_config = wanted
                 part.write_config = True
                 if part.action == NONE:
                     part.action = UPDATE
+
+    def _pinned(self, part: "PartPlan", config: dict) -> dict:
+        """``config`` with the part's fragment_versions pinned (part_config.with_fragment_versions)."""
+        ids = self._fragment_ids(list(part.versions or {}), part.label) or []
+        if len(ids) != len(part.versions or {}):
+            return config  # an unknown fragment: reported by _fragment_ids
+        try:
+            return with_fragment_versions(config, dict(zip(ids, (part.versions or {}).values())))
+        except ConfigError as exc:
+            self.problems.append("%s: fragment_versions: %s" % (part.label, exc))
+            return config
 
     def prepare_parts(self) -> None:
         """Plan the parts of the declared machines (after add_parts and add_fragments)."""

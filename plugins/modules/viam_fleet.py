@@ -93,10 +93,18 @@ options:
             config is left alone.
         type: list
         elements: str
+      fragment_versions:
+        description:
+          - The version each of these fragments of the main part is pinned to, by fragment name or ID, as
+            M(viam.cloud.viam_robot_part) O(viam.cloud.viam_robot_part#module:fragment_versions) takes it: a revision
+            number or a tag, an empty string to follow the latest revision.
+        type: dict
+        version_added: 0.2.0
       parts:
         description:
-          - Parts of the machine, each a part name or a dict with C(name), C(fragments) (as for the main part above),
-            C(config) (the whole JSON config of the part, as a dict) and C(state) (V(present) or V(absent)).
+          - Parts of the machine, each a part name or a dict with C(name), C(fragments) and C(fragment_versions) (as
+            for the main part above), C(config) (the whole JSON config of the part, as a dict) and C(state)
+            (V(present) or V(absent)).
           - A part whose name is the main part's name (C(<machine>-main) for a new machine) sets the main part's
             fragments or config. The main part cannot be V(absent).
           - Parts that are not listed are left alone.
@@ -402,6 +410,7 @@ class FleetModule(ViamModule):
             location=dict(type="str", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             fragments=dict(type="list", elements="str"),
+            fragment_versions=dict(type="dict"),
             parts=dict(type="list", elements="raw"),
         )),
         pending_fragments=dict(type="list", elements="str", default=[]),

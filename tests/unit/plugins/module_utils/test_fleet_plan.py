@@ -132,6 +132,29 @@ def test_fragment_change_keeps_the_rest_of_the_config():
     assert result.view(True)["machines"]["lab/rover"]["parts"]["rover-main"]["fragments"] == ["arm"]
 
 
+def test_fragment_versions_pin_the_main_part_and_a_part_by_name():
+    parts = {ROVER["id"]: [part("p-main", "rover-main", True, [FRAG_A], debug=True), part("p-arm", "rover-arm",
+                                                                                          False, [FRAG_B])]}
+    result = plan([], [dict(name="rover", location="lab", fragment_versions={"base": "stable"},
+                            parts=[dict(name="rover-arm", fragment_versions={FRAG_B: "3"})])], parts=parts)
+    main, arm = result.machines[0].parts
+    assert main.wanted_config == {"debug": True, "fragments": [{"id": FRAG_A, "version": "stable"}]}
+    assert arm.wanted_config == {"fragments": [{"id": FRAG_B, "version": "3"}]}
+    main_pinned = part("p-main", "rover-main", True, debug=True)
+    main_pinned["robot_config"]["fragments"] = [{"id": FRAG_A, "version": "stable"}]
+    pinned = {ROVER["id"]: [main_pinned]}
+    assert not plan([], [dict(name="rover", location="lab", fragment_versions={"base": "stable"})],
+                    parts=pinned).changed
+
+
+def test_fragment_versions_are_checked_before_any_write():
+    parts = {ROVER["id"]: [part("p-main", "rover-main", True, [FRAG_A])]}
+    assert "neither a revision number nor a tag name" in problems(
+        [], [dict(name="rover", location="lab", fragment_versions={"base": "v1"})], parts=parts)
+    assert "is not one of the part's fragments" in problems(
+        [], [dict(name="rover", location="lab", fragment_versions={"arm": "stable"})], parts=parts)
+
+
 def test_unmanaged_parts_and_configs_are_left_alone():
     result = plan([], [dict(name="rover", location="lab")])
     assert not result.changed and [p.name for p in result.machines[0].parts] == ["rover-main"]
