@@ -96,8 +96,8 @@ options:
       fragment_versions:
         description:
           - The version each of these fragments of the main part is pinned to, by fragment name or ID, as
-            M(viam.cloud.viam_robot_part) O(viam.cloud.viam_robot_part#module:fragment_versions) takes it: a revision
-            number or a tag, an empty string to follow the latest revision.
+            M(viam.cloud.viam_robot_part) O(viam.cloud.viam_robot_part#module:fragment_versions) takes it, a revision
+            number or a tag, or an empty string to follow the latest revision.
         type: dict
         version_added: 0.2.0
       parts:
