@@ -172,7 +172,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.diff import add_to_diff
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
-from ansible_collections.viam.cloud.plugins.module_utils.services.base import not_found, predicted_id
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import not_found
 from ansible_collections.viam.cloud.plugins.module_utils.services import locations as views
 
 
@@ -196,10 +196,8 @@ class LocationModule(ViamModule):
         result = self.execute_location()
         if self.module._diff:
             # The parent's name beside its ID in the diff, from the listing the task read.
-            names = dict((loc.id, loc.name) for loc in self.listed_locations)
-            if self.params["parent"]:  # check mode may have predicted it (services.base.Predicted)
-                names.setdefault(predicted_id("location", self.params["parent"]), self.params["parent"])
-            name_ids(result, "parent_location_id", names, "parent_location_name")
+            name_ids(result, "parent_location_id", views.names_by_id(self.listed_locations, self.params["parent"]),
+                     "parent_location_name")
         self.sync_sharing(result)
         return sync_metadata(self, result, "location", "location")
 

@@ -173,7 +173,8 @@ from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
 from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.services import machines as views
-from ansible_collections.viam.cloud.plugins.module_utils.services.base import pick_one, predicted_id
+from ansible_collections.viam.cloud.plugins.module_utils.services import locations
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import pick_one
 from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
 
@@ -196,15 +197,8 @@ class RobotModule(ViamModule):
         result = sync_metadata(self, self.execute_robot(), "robot", "robot")
         if self.module._diff:
             # Names beside the location IDs of the diff: one ListLocations, only when --diff asks.
-            name_ids(result, "location", self.location_names())
+            name_ids(result, "location", locations.names_by_id(self.services.locations.list(), self.params["location"]))
         return result
-
-    def location_names(self):
-        names = dict((loc.id, loc.name) for loc in self.services.locations.list())
-        location_ref = self.params["location"]
-        if location_ref:  # check mode may have predicted it (services.base.Predicted)
-            names.setdefault(predicted_id("location", location_ref), location_ref)
-        return names
 
     def execute_robot(self):
         name = self.validate_name("name", self.params["name"], required=False)

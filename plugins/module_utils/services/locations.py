@@ -10,7 +10,8 @@ __metaclass__ = type
 import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
-from ansible_collections.viam.cloud.plugins.module_utils.services.base import Service, keep_oldest, not_found, pick_one
+from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
+    Service, keep_oldest, not_found, pick_one, predicted_id)
 
 # Fields of a location that carry its secrets (the location secrets).
 SECRET_FIELDS = ("auth",)
@@ -29,6 +30,15 @@ def managed(data: dict) -> dict:
     """The fields viam_location manages, for the diff."""
     return dict(name=data.get("name", ""), parent_location_id=data.get("parent_location_id", ""),
                 region=(data.get("config") or {}).get("region", ""))
+
+
+def names_by_id(locations: t.Iterable[t.Any], named: t.Optional[str] = None) -> t.Dict[str, str]:
+    """{location ID: name}, for the names a diff shows beside IDs (diff.name_ids). ``named``: the location the
+    task names, whose placeholder ID check mode may have used for it (base.Predicted), is named too."""
+    names = dict((loc.id, loc.name) for loc in locations)
+    if named:
+        names.setdefault(predicted_id("location", named), named)
+    return names
 
 
 class LocationService(Service):
