@@ -22,7 +22,7 @@ call log. --smoke (make test runs it, so that the benchmark cannot rot): 3 machi
 parts, (b) with 1 machine and its first run only, one repetition, one emulator with a
 fresh location per scenario.
 
-    python bench/provision/run.py --out DIR [--smoke] [--reps 3] [--loops-reps 1]
+    python bench/provision/run.py --out DIR [--smoke] [--reps 3] [--loops-reps 3]
         [--machines 100] [--parts 3] [--latency-ms 20] [--max-concurrency 8]
 
 Run it inside hack/in-build.sh (the Makefile does) so that ansible finds the collection.
@@ -316,7 +316,7 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true",
                         help="3 machines x 2 parts (loops: 1 machine, first run), one repetition, one emulator")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of (a) and (c)")
-    parser.add_argument("--loops-reps", type=int, default=1, help="repetitions of (b), the slow one")
+    parser.add_argument("--loops-reps", type=int, default=3, help="repetitions of (b)")
     parser.add_argument("--module-process-reps", type=int, default=0,
                         help="repetitions of (b) as module processes (VIAM_CLOUD_IN_PROCESS=0), the path before issue 17")
     parser.add_argument("--machines", type=int, default=100)

@@ -40,10 +40,10 @@ import threading
 import time
 import typing as t
 
-from ansible_collections.viam.cloud.plugins.module_utils import token_cache
+from ansible_collections.viam.cloud.plugins.module_utils import read_cache, token_cache
 from ansible_collections.viam.cloud.plugins.module_utils.convert import dict_to_message
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError, describe
-from ansible_collections.viam.cloud.plugins.module_utils.retry import RAISE, DONE, RPC_KINDS, Attempts
+from ansible_collections.viam.cloud.plugins.module_utils.retry import RAISE, DONE, READ, RPC_KINDS, Attempts
 from ansible_collections.viam.cloud.plugins.module_utils.rpc import RpcMethods
 from ansible_collections.viam.cloud.plugins.module_utils.transport import (
     DEFAULT_APP_URL,
@@ -185,6 +185,9 @@ class ViamClient(RpcMethods):
         self._token: t.Optional[str] = token_cache.get(self.app_url, api_key_id, api_key)
         self._resolved_org: t.Optional[str] = None
         self.auth_count = 0  # Authenticate calls made (for tests and benchmarks)
+        # Lookups may be answered from read_cache.py where it is enabled (a loop's items in the controller's
+        # worker); a module that polls sets it False (ViamModule.reuses_reads).
+        self.reuse_reads = True
         # Refused here, before any channel exists (transport.plaintext_warning).
         plaintext = plaintext_warning(self.app_url, allow_plaintext)
         if plaintext:
@@ -325,7 +328,37 @@ class ViamClient(RpcMethods):
             time.sleep(delay)
 
     def _unary(self, spec: _Spec, request, resource: t.Optional[str], timeout: t.Optional[float]):
-        return self._run(spec, lambda stub, md, deadline: stub(request, timeout=deadline, metadata=md), resource, timeout)
+        if not read_cache.ENABLED:
+            return self._run(spec, lambda stub, md, deadline: stub(request, timeout=deadline, metadata=md), resource, timeout)
+        return self._unary_reusing(spec, request, resource, timeout)
+
+    def _unary_reusing(self, spec: _Spec, request, resource: t.Optional[str], timeout: t.Optional[float]):
+        """_unary for a loop's items in the controller's worker: a lookup an earlier item made is answered from
+        read_cache.py, a write drops the answers it may change (before it is sent, and after, for a lookup a
+        parallel thread made meanwhile), a failure drops them all (a read's NOT_FOUND aside)."""
+        reusable = self.reuse_reads and spec.name in read_cache.CACHED
+        credentials = (self.app_url, self.api_key_id, self.api_key)
+        if reusable:
+            asked = request.SerializeToString(deterministic=True)
+            kept = read_cache.get(*credentials, rpc=spec.name, request=asked)
+            if kept is not None:
+                return spec.response_class.FromString(kept)
+        elif spec.kind != READ:
+            read_cache.written(spec.name)
+        try:
+            response = self._run(spec, lambda stub, md, deadline: stub(request, timeout=deadline, metadata=md),
+                                 resource, timeout)
+        except ViamError as err:
+            # A lookup that finds nothing is an answer (a free name); the module decides, and a failed item
+            # drops everything anyway (ViamModule.run). Any other failure may come from a stale answer.
+            if err.code != "NOT_FOUND" or spec.kind != READ:
+                read_cache.clear()
+            raise
+        if reusable:
+            read_cache.put(*credentials, rpc=spec.name, request=asked, answer=response.SerializeToString())
+        elif spec.kind != READ:
+            read_cache.written(spec.name)
+        return response
 
     def _server_stream(self, spec: _Spec, request, resource: t.Optional[str], timeout: t.Optional[float]):
         """An iterator of responses; retried (like a read) only until the first one arrives."""
@@ -355,6 +388,7 @@ class ViamClient(RpcMethods):
     def _client_stream(self, spec: _Spec, requests, resource: t.Optional[str], timeout: t.Optional[float]):
         """``requests`` is an iterable of messages/dicts, or a callable returning one (then retries can replay it)."""
         replayable = callable(requests)
+        read_cache.written(spec.name)  # a stream that writes (UploadModuleFile): no lookup answer is kept past it
 
         def send(stub, md, deadline):
             items = requests() if replayable else requests

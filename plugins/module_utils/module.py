@@ -34,6 +34,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.common import (
     fail_from_error,
     viam_argument_spec,
 )
+from ansible_collections.viam.cloud.plugins.module_utils import read_cache
 from ansible_collections.viam.cloud.plugins.module_utils.diff import build_diff
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.services import base
@@ -167,6 +168,8 @@ class ViamModule:
     settle_duplicates = False
     # Check mode only: what the prediction assumed (a parent an earlier task creates); None otherwise.
     predictions: t.Optional[t.List[str]] = None
+    # False for a module that polls: its lookups are never answered from an earlier loop item's (read_cache.py).
+    reuses_reads = True
 
     def __init__(self) -> None:
         spec = viam_argument_spec()
@@ -195,6 +198,7 @@ class ViamModule:
     def client(self):
         if self._client is None:
             self._client = client_from_module(self.module)
+            self._client.reuse_reads = self.reuses_reads
         return self._client
 
     @property
@@ -267,6 +271,7 @@ class ViamModule:
                 if not self.settle_duplicates or attempt >= SETTLE_TRIES:
                     raise
                 time.sleep(0.5 * attempt)
+            read_cache.clear()  # "read again" means from the API, not from an earlier answer
 
     def execute(self) -> t.Dict[str, t.Any]:
         raise NotImplementedError
@@ -275,8 +280,10 @@ class ViamModule:
         try:
             result = self._execute_settled()
         except ModuleFailure as failure:
+            read_cache.clear()  # a failed loop item leaves no lookup answer to the next one
             self.module.fail_json(msg=failure.msg, **failure.extra)
         except ViamError as err:
+            read_cache.clear()
             if isinstance(err, NotFound) and not err.hint:
                 err.hint = NOT_VISIBLE_HINT
             fail_from_error(self.module, err)

@@ -275,7 +275,7 @@ class RobotModule(ViamModule):
         if self.check_mode:
             return self.result(True, before={}, after=after, robot=dict(after, id="", parts=[]))
         robot_id = self.machines.create(name, location)
-        robot = self.client.get_robot(id=robot_id, resource="machine %r" % name).robot
+        robot = self.machines.made(robot_id, name, location)
         robot = self.machines.settle(robot, name, location)
         return self.result(True, before={}, after=after, robot=self.returned(robot))
 

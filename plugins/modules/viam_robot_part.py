@@ -297,7 +297,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.config_shape import enforce_config_shape
 from ansible_collections.viam.cloud.plugins.module_utils.metadata import (
     METADATA_ARGUMENT_SPEC, check_metadata_option, sync_metadata)
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.module import ModuleFailure, ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     DEVICE_SECTION, ConfigError, check_config, config_changes, configs_equal, desired_config, normalize,
     parse_config_json, part_view, version_problem, with_fragment_versions, without_device_section)
@@ -483,8 +483,49 @@ class RobotPartModule(ViamModule):
         if other is not None:
             self.fail(name_taken_message(name, location_id, other))
 
+    def listed_config(self, part):
+        """The config of a part as GetRobotParts listed it (the robot_config Struct), without the device's section."""
+        return without_device_section(normalize(message_to_dict(part).get("robot_config") or {}))
+
+    def unchanged_as_listed(self, current, ids):
+        """The result of a part found as declared, decided from its listing without reading it again; None
+        when something may change (then update() reads GetRobotPart: its config_json and last_updated).
+
+        A loop's items are mostly found as declared: reading GetRobotPart for each only to compare would
+        double their round trips. Configs are compared semantically (1 equals 1.0, key order aside:
+        docs/api-assumptions.md §7 robot_config_json), so the Struct decides "unchanged" as the JSON text
+        would; where they could disagree, the Struct shows a difference and the exact read follows.
+        """
+        name = self.params["name"] if self.params["name"] is not None else current.name
+        if name != current.name or (self.params["main"] and not current.main_part) or self.params["restart"]:
+            return None
+        listed = self.listed_config(current)
+        try:
+            wanted = self.pinned(desired_config(listed, self.config_option, ids))
+        except ModuleFailure:
+            return None  # the exact read decides, and fails with the same message if it still applies
+        if not configs_equal(listed, wanted):
+            return None
+        before_dict = message_to_dict(current)
+        return self.result(False, before=part_view(before_dict, listed), after=part_view(before_dict, wanted),
+                           part=self.returned(current, listed), config_changes=config_changes(listed, wanted))
+
+    def final_state(self, part_id, name, updated, sent_config):
+        """(config, part) after the writes: the UpdateRobotPart answer when it was the last write and shows the
+        name and config sent (None: the config was kept), else what GetRobotPart reads."""
+        if updated is not None and updated.id == part_id and updated.name == name:
+            answered = self.listed_config(updated)
+            if sent_config is None or configs_equal(answered, sent_config):
+                return answered, updated
+        final_config, final = self.read_config_by_id(part_id, name)
+        return final_config, final.part
+
     def update(self, current, response, ids):
         managed = self.config_option is not None or ids is not None or self.params["fragment_versions"] is not None
+        if managed and response is None:
+            unchanged = self.unchanged_as_listed(current, ids)
+            if unchanged is not None:
+                return unchanged
         if managed or response is not None:
             current_config, response = self.read_config(current, response)
             current = response.part  # the freshest read: its last_updated guards the write
@@ -522,12 +563,14 @@ class RobotPartModule(ViamModule):
         if restart:
             # First: where the app no longer offers it, fail before anything else is changed.
             self.mark_for_restart(current.id, current.name)
+        updated = None
         if rename or reconfigure:
-            self.update_part(current, name, wanted_config if reconfigure else None)
+            updated = self.update_part(current, name, wanted_config if reconfigure else None)
         if make_main:
             self.client.mark_part_as_main(part_id=current.id, resource="part %r" % name)
-        final_config, final = self.read_config(current, None)
-        return self.result(True, before=before, after=after, part=self.returned(final.part, final_config),
+            updated = None
+        final_config, final = self.final_state(current.id, name, updated, wanted_config if reconfigure else current_config)
+        return self.result(True, before=before, after=after, part=self.returned(final, final_config),
                            config_changes=changes)
 
     def conflict_message(self, name):
@@ -595,14 +638,20 @@ class RobotPartModule(ViamModule):
             return self.result(True, before={}, after=after, part=predicted, config_changes=changes)
         part_id = self.create_once(name, robot)
         config, response = self.read_config_by_id(part_id, name)
+        updated = None
         if not configs_equal(config, wanted_config):
-            self.update_part(response.part, name, wanted_config)
+            updated = self.update_part(response.part, name, wanted_config)
         if self.params["main"]:
             self.client.mark_part_as_main(part_id=part_id, resource="part %r" % name)
+            updated = None
         if self.params["restart"]:
             self.mark_for_restart(part_id, name, created=True)
-        final_config, final = self.read_config_by_id(part_id, name)
-        return self.result(True, before={}, after=after, part=self.returned(final.part, final_config),
+            updated = None
+        if updated is None and not (self.params["main"] or self.params["restart"]):
+            final_config, final = config, response.part  # nothing was written after that read
+        else:
+            final_config, final = self.final_state(part_id, name, updated, wanted_config)
+        return self.result(True, before={}, after=after, part=self.returned(final, final_config),
                            config_changes=changes)
 
     def read_config_by_id(self, part_id, name):

@@ -228,6 +228,8 @@ TAIL_DEADLINE_MARGIN = 5
 
 
 class RobotPartLogsModule(ViamModule):
+    reuses_reads = False  # it watches the part: every read of a loop item is fresh (read_cache.py)
+
     argument_spec = dict(
         part=dict(type="str"),
         robot=dict(type="str"),

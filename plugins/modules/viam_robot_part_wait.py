@@ -143,6 +143,8 @@ def _moment(stamp):
 
 
 class RobotPartWaitModule(ViamModule):
+    reuses_reads = False  # it watches the part: every read of a loop item is fresh (read_cache.py)
+
     argument_spec = dict(
         part=dict(type="str"),
         robot=dict(type="str"),

@@ -29,6 +29,11 @@ Tokens: the worker runs a task's loop items one after another; an access token o
 reused by the next items with the same credentials within its lifetime (module_utils/token_cache.py:
 in memory only, never shared with other credentials, gone with the worker at the end of the task).
 
+Lookups within a loop: the items of a loop (not retried with ``until`` or ``retries``) answer their
+name lookups (ListLocations, ListRobots, ListFragments, GetRobotParts) from an earlier item's where
+no write of the loop may have changed them (module_utils/read_cache.py: in memory, keyed by the
+credentials, a write drops what it may change, at most a minute).
+
 Fork safety: the worker is a child the strategy forked for this task; grpc and the module's code
 are imported here, in the worker, never in the parent, and every channel the module opens is
 closed by the module before it returns (ViamModule.run()).
@@ -210,16 +215,37 @@ def enable_token_cache():
     token_cache.ENABLED = True
 
 
-def run_module_main(module_name, args_json, environment):
+def enable_read_cache(on):
+    """Let this module run answer its lookups from an earlier loop item's (module_utils/read_cache.py) when ``on``."""
+    try:
+        from ansible_collections.viam.cloud.plugins.module_utils import read_cache
+    except ImportError:  # pragma: nocover  # an older copy of the collection
+        return
+    if not on:
+        read_cache.clear()
+    read_cache.ENABLED = bool(on)
+
+
+def reuses_reads(task):
+    """True for the items of a loop that is not retried: a task with ``until`` or ``retries`` polls, and each
+    of its attempts must read afresh (module_utils/read_cache.py)."""
+    looped = getattr(task, "loop", None) is not None or bool(getattr(task, "loop_with", None))
+    retried = bool(getattr(task, "until", None)) or getattr(task, "retries", None) is not None
+    return looped and not retried
+
+
+def run_module_main(module_name, args_json, environment, reuse_reads=False):
     """Import module ``module_name`` and run its main() in this process; (rc, stdout, stderr).
 
     rc is the module's exit code (SystemExit), 1 with the traceback as stderr when it raised.
+    ``reuse_reads``: the task is a loop whose items may share their lookups (reuses_reads()).
     """
     stderr = ""
     rc = 0
     with _ModuleState(args_json, environment) as state:
         try:
             enable_token_cache()
+            enable_read_cache(reuse_reads)
             module = importlib.import_module(module_name)
             module.main()
         except SystemExit as exc:
@@ -297,7 +323,8 @@ class ViamInProcessAction(NormalAction):
         self._compute_environment_string(environment)
         environment = dict((to_text(k), to_text(v)) for k, v in environment.items())
         module_name = "ansible_collections.%s.plugins.modules.%s" % tuple(module_fqcn.rsplit(".", 1))
-        rc, stdout, stderr = run_module_main(module_name, module_args_json(module_args), environment)
+        rc, stdout, stderr = run_module_main(module_name, module_args_json(module_args), environment,
+                                             reuse_reads=reuses_reads(self._task))
         return self._module_result(dict(rc=rc, stdout=stdout, stderr=stderr,
                                         stdout_lines=stdout.splitlines(), stderr_lines=stderr.splitlines()))
 

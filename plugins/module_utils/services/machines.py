@@ -121,6 +121,14 @@ class MachineService(Service):
             lambda: self.find(location.id, name, location.name),
             same_name=lambda: self.named(name, location.id, location.name), delete=self.delete_copy), "id")
 
+    def made(self, robot_id: str, name: str, location: t.Any):
+        """The machine this run just created: from the location's listing settle() reads next (a loop's next
+        item reuses it: read_cache.py), or GetRobot where the listing does not show it yet."""
+        for robot in self.named(name, location.id, location.name):
+            if robot.id == robot_id:
+                return robot
+        return self.client.get_robot(id=robot_id, resource="machine %r" % name).robot
+
     def settle(self, made, name: str, location: t.Any):
         """keep_oldest for a machine this run created (CreateRaced when a racing run's copy is older)."""
         return keep_oldest(made, lambda: self.named(name, location.id, location.name), self.delete_copy)

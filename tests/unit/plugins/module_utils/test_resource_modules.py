@@ -173,6 +173,38 @@ def test_part_fragment_versions_pin_by_name_and_a_second_run_changes_nothing(clo
     assert "neither a revision number nor a tag name" in failed.value.msg
 
 
+@pytest.mark.parametrize("listed", [True, False], ids=["listing-has-configs", "listing-without-configs"])
+def test_part_found_as_declared_is_decided_from_its_listing(cloud, listed):
+    """No change: GetRobotParts' robot_config decides it, without GetRobotPart; a listing without configs
+    (or one that differs) falls back to the exact read, and the result is the same."""
+    cloud.list_configs = listed
+    rover = cloud.add_robot("rover", cloud.add_location("lab"))
+    nav = cloud.add_fragment("nav")
+    cloud.add_part("arm", rover, config={"components": [{"name": "c", "attributes": {"n": 1}}],
+                                         "fragments": [{"id": nav.id, "version": "stable"}]})
+    result = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id, fragments=["nav"],
+                             fragment_versions={"nav": "stable"}))
+    assert not result["changed"] and result["config_changes"] == []
+    assert result["part"]["config"]["components"] == [{"name": "c", "attributes": {"n": 1}}]
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert len(cloud.called("get_robot_part")) == (0 if listed else 1)
+    assert not cloud.called("update_robot_part")
+
+
+def test_part_change_returns_the_update_answer_without_reading_again(cloud):
+    rover = cloud.add_robot("rover", cloud.add_location("lab"))
+    cloud.add_part("arm", rover, config={"components": []})
+    result = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id,
+                             config={"components": [CAMERA]}))
+    assert result["changed"] and result["part"]["config"] == {"components": [CAMERA]}
+    assert len(cloud.called("get_robot_part")) == 1  # the read before the write, none after it
+    cloud.list_configs = False  # an answer that does not show the config sent: read what the app has
+    result = run(make_module(viam_robot_part.RobotPartModule, cloud, name="arm", robot=rover.id,
+                             config={"components": []}))
+    assert result["changed"] and result["part"]["config"] == {"components": []}
+    assert len(cloud.called("get_robot_part")) == 3
+
+
 def test_part_create_refused_for_another_machines_part_fails_clearly(cloud):
     lab = cloud.add_location("lab")
     rover, other = cloud.add_robot("rover", lab), cloud.add_robot("other", lab)

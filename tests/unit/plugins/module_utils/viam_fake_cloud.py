@@ -46,6 +46,9 @@ class FakeCloud:
         self.fragments = collections.OrderedDict()
         self.keys = collections.OrderedDict()
         self.configs = {}
+        # The app lists each part with its config as the robot_config Struct; False: a service whose
+        # listings leave it out (then only GetRobotPart's config_json shows it).
+        self.list_configs = True
         self.calls = []
         self.logs = {}  # part ID -> [LogEntry], as the device sent them
         self.revisions = {}  # fragment ID -> [revision], oldest first
@@ -196,7 +199,15 @@ class FakeCloud:
     # parts
     def get_robot_parts(self, robot_id=None, resource=None):
         self._call("get_robot_parts", robot_id=robot_id)
-        return app_pb2.GetRobotPartsResponse(parts=[p for p in self.parts.values() if p.robot == robot_id])
+        return app_pb2.GetRobotPartsResponse(parts=[self._listed(p) for p in self.parts.values() if p.robot == robot_id])
+
+    def _listed(self, part):
+        """A copy of ``part`` as the app lists it: with its config as the Struct (unless list_configs is False)."""
+        listed = app_pb2.RobotPart()
+        listed.CopyFrom(part)
+        if self.list_configs:
+            listed.robot_config.update(self.configs.get(part.id) or {})
+        return listed
 
     def get_robot_part(self, id=None, resource=None):  # pylint: disable=redefined-builtin
         self._call("get_robot_part", id=id)
@@ -228,7 +239,7 @@ class FakeCloud:
         if "robot_config" in fields:
             self.configs[id] = fields["robot_config"]
         part.last_updated.seconds = next(self._clock)
-        return app_pb2.UpdateRobotPartResponse(part=part)
+        return app_pb2.UpdateRobotPartResponse(part=self._listed(part))
 
     def delete_robot_part(self, part_id=None, resource=None):
         self._call("delete_robot_part", part_id=part_id)
