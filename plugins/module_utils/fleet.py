@@ -33,6 +33,7 @@ __metaclass__ = type
 
 import typing as t
 
+from ansible_collections.viam.cloud.plugins.module_utils.config_shape import check_config_shape, config_shape_message
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, check_config, configs_equal, desired_config, fragment_ids, normalize, version_problem,
     with_fragment_versions)
@@ -70,6 +71,7 @@ class DesiredPart:
         self.config = config
         self.state = state
         self.versions = versions  # fragment name or ID -> the revision or tag it pins ("" follows the latest)
+        self.warnings: t.List[str] = []  # what the config's shape check only tells (unknown top-level keys)
 
 
 class DesiredMachine:
@@ -158,18 +160,28 @@ def parse_part(item: t.Any, machine_label: str, problems: t.List[str]) -> t.Opti
     state = _state(item.get("state"), label, problems)
     fragments = _fragments(item.get("fragments"), label, problems)
     config = item.get("config")
+    warnings: t.List[str] = []
     if config is not None:
         try:
             config = check_config(config, "config of %s" % label)
         except ConfigError as exc:
             problems.append(str(exc))
             config = None
+    if config is not None:
+        # The rdk machine-config shape, as viam_robot_part checks it (config_shape.py), before any write.
+        message = config_shape_message(config, "the config of %s" % label)
+        if message:
+            problems.append(message)
+            config = None
+        warnings = ["%s: %s" % (label, warning) for warning in check_config_shape(config)[1]] if config else []
     versions = _versions(item.get("fragment_versions"), label, problems)
     if state == ABSENT and (item.get("fragments") is not None or item.get("config") is not None
                             or versions is not None):
         problems.append("%s: fragments, fragment_versions and config apply to a part that is present, not to "
                         "state=absent" % label)
-    return DesiredPart(name, fragments, config, state, versions)
+    part = DesiredPart(name, fragments, config, state, versions)
+    part.warnings = warnings
+    return part
 
 
 def parse_fleet(locations: t.Optional[t.List[t.Any]], machines: t.Optional[t.List[t.Any]]) -> Desired:

@@ -108,6 +108,10 @@ options:
           - A part whose name is the main part's name (C(<machine>-main) for a new machine) sets the main part's
             fragments or config. The main part cannot be V(absent).
           - Parts that are not listed are left alone.
+          - Each C(config) is checked against the shape of a Viam machine config before anything is written, as
+            M(viam.cloud.viam_robot_part) O(viam.cloud.viam_robot_part#module:config) is (a component needs C(name),
+            C(api) and C(model), C(components) is a list, ...). A wrong shape fails the task with every problem of
+            the fleet; a top-level key viam-server does not read is kept, with a warning.
         type: list
         elements: raw
   pending_fragments:
@@ -428,6 +432,10 @@ class FleetModule(ViamModule):
         except FleetInputError as exc:
             self.fail("the declared fleet has %d problem(s), nothing was changed: %s" % (len(exc.problems), exc),
                       problems=exc.problems)
+        for machine in desired.machines:
+            for part in machine.parts:
+                for warning in part.warnings:
+                    self.module.warn(warning)
         self._lock = threading.Lock()
         self.applied = getattr(self, "applied", [])  # kept when run() executes again after a lost race
         self.raw_parts = {}

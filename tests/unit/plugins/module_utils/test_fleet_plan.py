@@ -65,6 +65,10 @@ def actions(result):
     ([], [dict(name="m", location="lab", fragments=[""])], "fragments must be a list"),
     ([], [dict(name="m", location="lab", parts=[42])], "must be a name or a dict"),
     ([], [dict(name="x" * 300, location="lab")], "at most 256"),
+    ([], [dict(name="m", location="lab", parts=[{"name": "p", "config": {"components": [{"name": "arm"}]}}])],
+     "the config of part 'p' of machine 'm' (location 'lab') has the wrong shape"),
+    ([], [dict(name="m", location="lab", parts=[{"name": "p", "config": {"components": {"arm": {}}}}])],
+     "components must be a list"),
 ])
 def test_bad_input_is_refused_with_every_problem(locations, machines, expected):
     with pytest.raises(fl.FleetInputError) as info:
@@ -76,6 +80,14 @@ def test_all_problems_are_reported_together():
     with pytest.raises(fl.FleetInputError) as info:
         fl.parse_fleet([dict(name="a"), dict(name="a")], [dict(name="", location="lab"), dict(name="m", location="")])
     assert len(info.value.problems) == 3
+
+
+def test_a_config_key_viam_server_does_not_read_is_kept_with_a_warning():
+    config = {"components": [], "componets": []}
+    desired = fl.parse_fleet([], [dict(name="m", location="lab", parts=[dict(name="p", config=config)])])
+    part = desired.machines[0].parts[0]
+    assert part.config == config
+    assert len(part.warnings) == 1 and "part 'p' of machine 'm'" in part.warnings[0] and "componets" in part.warnings[0]
 
 
 def test_parts_as_names_or_dicts():
