@@ -196,8 +196,9 @@ class RobotModule(ViamModule):
         check_metadata_option(self)
         result = sync_metadata(self, self.execute_robot(), "robot", "robot")
         if self.module._diff:
-            # Names beside the location IDs of the diff: one ListLocations, only when --diff asks.
-            name_ids(result, "location", locations.names_by_id(self.services.locations.list(), self.params["location"]))
+            # Names beside the location IDs of the diff: the listing that found the location, or one ListLocations.
+            name_ids(result, "location", locations.names_by_id(self.services.locations.list_for_names(),
+                                                               self.params["location"]))
         return result
 
     def execute_robot(self):

@@ -44,10 +44,18 @@ def names_by_id(locations: t.Iterable[t.Any], named: t.Optional[str] = None) -> 
 class LocationService(Service):
     kind = "location"
 
+    listed: t.Optional[list] = None  # the last listing of this service (names for a diff: list_for_names)
+
     def list(self) -> list:
         organization_id = self.organization_id
-        return list(self.client.list_locations(organization_id=organization_id,
-                                               resource="locations of organization %r" % organization_id).locations)
+        self.listed = list(self.client.list_locations(organization_id=organization_id,
+                                                      resource="locations of organization %r" % organization_id).locations)
+        return self.listed
+
+    def list_for_names(self) -> list:
+        """The locations, to name IDs in a diff: this task's earlier listing when it made one (a machine's
+        write does not rename locations), else a new one."""
+        return self.listed if self.listed is not None else self.list()
 
     def find(self, ref: str, locations: t.Optional[t.Sequence[t.Any]] = None):
         """A location by ID, or by its name when only one has it (AmbiguousName otherwise); None when absent."""

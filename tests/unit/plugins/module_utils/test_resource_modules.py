@@ -126,6 +126,13 @@ def test_robot_check_mode_rename_predicts(cloud):
     assert cloud.robots[rover.id].name == "rover"
 
 
+def test_robot_diff_names_its_location_from_the_listing_that_found_it(cloud):
+    rover = cloud.add_robot("rover", cloud.add_location("lab"))
+    result = run(make_module(viam_robot.RobotModule, cloud, name="rover", location="lab"))
+    assert not result["changed"] and result["diff"]["after"]["location_name"] == "lab"
+    assert result["robot"]["id"] == rover.id and len(cloud.called("list_locations")) == 1
+
+
 def test_robot_unknown_id_is_confirmed_absent(cloud):
     cloud.fail("get_robot", ViamError(code="PERMISSION_DENIED", rpc="GetRobot"))
     result = run(make_module(viam_robot.RobotModule, cloud, id="11111111-1111-4111-8111-111111111111",
