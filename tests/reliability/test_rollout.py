@@ -84,6 +84,9 @@ def test_a_good_revision_reaches_every_robot_and_a_broken_one_halts_at_the_canar
         took = time.monotonic() - started
         assert run.returncode == 0 and not run.failed, run.explain()
         assert tags(client, nav.id) == {"stable": good}, "stable moved, the staging tag is gone"
+        pins = dict((host, [f.get("version") for f in json.loads(client.get_robot_part(id=v["viam_part_id"]).config_json)
+                             .get("fragments", [])]) for host, v in hosts.items())
+        assert pins == dict((host, ["stable"]) for host in hosts), "every part follows the fleet's tag again: %s" % pins
         for double in doubles:
             double.wait_for(lambda s: names(s) == {"imu", "lidar"}, timeout=15, what="the double on the good revision")
         again = playbook_runner(PLAY % SETTLE, emulator, inventory=inventory, forks=10)
