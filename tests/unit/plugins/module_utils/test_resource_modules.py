@@ -18,7 +18,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ModuleFailure, ViamModule  # noqa: E402
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import NotFound  # noqa: E402
 from ansible_collections.viam.cloud.plugins.modules import (  # noqa: E402
-    viam_api_key, viam_fleet, viam_fragment, viam_location, viam_robot, viam_robot_part, viam_robot_part_wait)
+    viam_api_key, viam_fleet, viam_fragment, viam_location, viam_robot, viam_robot_part, viam_robot_part_wait, viam_role)
 from ansible_collections.viam.cloud.tests.unit.plugins.module_utils.viam_fake_cloud import (  # noqa: E402
     ORG, FakeAnsibleModule, FakeCloud, make_module)
 
@@ -517,6 +517,67 @@ def test_wait_in_check_mode_reads_once_and_never_fails(cloud):
     result = run(make_module(viam_robot_part_wait.RobotPartWaitModule, cloud, check_mode=True, part=part.id,
                              wait_timeout=60, sleep=1))
     assert not result["online"] and result["waited"] < 1 and len(cloud.called("get_robot_part")) == 1
+
+
+# ---------------------------------------------------------------- viam_role
+
+def roles_of(cloud, identity_id):
+    return sorted((r["authorization_id"], r["resource_id"]) for r in cloud.roles if r["identity_id"] == identity_id)
+
+
+def test_role_grant_is_predicted_in_check_mode_then_made_once(cloud):
+    user = cloud.add_user("ops@example.com")
+    lab = cloud.add_location("lab")
+    options = dict(email="ops@example.com", role="operator", resource_type="location", resource="lab")
+    predicted = run(make_module(viam_role.RoleModule, cloud, check_mode=True, **options))
+    assert predicted["changed"] and predicted["diff"]["before"] == {} and not cloud.called("add_role")
+    assert predicted["authorization"]["role"] == "operator" and predicted["authorization"]["resource_name"] == "lab"
+    made = run(make_module(viam_role.RoleModule, cloud, **options))
+    assert made["changed"] and made["authorization"] == predicted["authorization"]
+    assert roles_of(cloud, user) == [("location_operator", lab.id)]
+    again = run(make_module(viam_role.RoleModule, cloud, **options))
+    assert not again["changed"] and len(cloud.called("add_role")) == 1
+
+
+def test_role_change_is_one_change_role_and_the_diff_shows_both(cloud):
+    user = cloud.add_user("ops@example.com")
+    cloud.roles.append(dict(authorization_type="role", authorization_id="organization_operator",
+                            resource_type="organization", resource_id=ORG, identity_id=user, organization_id=ORG))
+    result = run(make_module(viam_role.RoleModule, cloud, identity_id=user, role="owner"))
+    assert result["changed"] and result["diff"]["before"]["role"] == "operator" and result["diff"]["after"]["role"] == "owner"
+    assert len(cloud.called("change_role")) == 1 and not cloud.called("add_role")
+    assert roles_of(cloud, user) == [("organization_owner", ORG)]
+
+
+def test_role_absent_removes_only_that_role_and_absent_again_changes_nothing(cloud):
+    user = cloud.add_user("ops@example.com")
+    lab = cloud.add_location("lab")
+    for role, resource_type, resource_id in (("location_owner", "location", lab.id),
+                                             ("organization_operator", "organization", ORG)):
+        cloud.roles.append(dict(authorization_type="role", authorization_id=role, resource_type=resource_type,
+                                resource_id=resource_id, identity_id=user, organization_id=ORG))
+    options = dict(identity_id=user, role="owner", resource_type="location", resource=lab.id, state="absent")
+    predicted = run(make_module(viam_role.RoleModule, cloud, check_mode=True, **options))
+    assert predicted["changed"] and predicted["diff"]["after"] == {} and len(cloud.roles) == 2
+    result = run(make_module(viam_role.RoleModule, cloud, **options))
+    assert result["changed"] and roles_of(cloud, user) == [("organization_operator", ORG)]
+    assert not run(make_module(viam_role.RoleModule, cloud, **options))["changed"]
+
+
+def test_role_for_an_identity_outside_the_organization_fails_before_any_write(cloud):
+    with pytest.raises(NotFound) as failed:
+        run(make_module(viam_role.RoleModule, cloud, identity_id="11111111-1111-4111-8111-111111111111", role="owner"))
+    assert "neither an API key nor a member" in str(failed.value) and not cloud.called("add_role")
+    with pytest.raises(ModuleFailure) as bad:
+        run(make_module(viam_role.RoleModule, cloud, identity_id="not-a-uuid", role="owner"))
+    assert "UUIDs" in bad.value.msg
+
+
+def test_role_for_a_user_an_earlier_task_invites_is_predicted_in_check_mode(cloud):
+    result = run(make_module(viam_role.RoleModule, cloud, check_mode=True, email="new@example.com", role="operator"))
+    assert result["changed"] and result["check_mode_assumptions"] and "new@example.com" in result["check_mode_assumptions"][0]
+    with pytest.raises(NotFound):
+        run(make_module(viam_role.RoleModule, cloud, email="new@example.com", role="operator"))
 
 
 # ---------------------------------------------------------------- viam_fragment tags

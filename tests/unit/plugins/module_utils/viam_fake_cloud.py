@@ -53,6 +53,8 @@ class FakeCloud:
         self.logs = {}  # part ID -> [LogEntry], as the device sent them
         self.revisions = {}  # fragment ID -> [revision], oldest first
         self.tags = {}  # fragment ID -> {tag: revision}
+        self.roles = []  # Authorization field dicts (authorization_id, resource_type, resource_id, identity_id, ...)
+        self.users = {}  # email -> user ID; a user is a member of the organization (ListOrganizationMembers)
         self.failures = collections.defaultdict(collections.deque)
         self._ids = itertools.count(1)
         self._clock = itertools.count(1000)
@@ -301,6 +303,54 @@ class FakeCloud:
         entry = self.add_key(name)
         entry.api_key.key = "secret-of-%s" % name
         return app_pb2.CreateKeyResponse(id=entry.api_key.id, key=entry.api_key.key)
+
+    # users, members and roles
+    def add_user(self, email):
+        self.users[email] = self._uuid()
+        return self.users[email]
+
+    def get_user_id_by_email(self, email=None, resource=None):
+        self._call("get_user_id_by_email", email=email)
+        if email not in self.users:
+            raise self._missing("GetUserIDByEmail", resource)
+        return app_pb2.GetUserIDByEmailResponse(user_id=self.users[email])
+
+    def list_organization_members(self, organization_id=None, resource=None):
+        self._call("list_organization_members", organization_id=organization_id)
+        return app_pb2.ListOrganizationMembersResponse(
+            members=[app_pb2.OrganizationMember(user_id=user_id, emails=[email]) for email, user_id in self.users.items()])
+
+    def get_organization(self, organization_id=None, resource=None):
+        self._call("get_organization", organization_id=organization_id)
+        return app_pb2.GetOrganizationResponse(organization=app_pb2.Organization(id=ORG, name="org"))
+
+    @staticmethod
+    def _role_key(authorization):
+        return tuple(authorization[k] for k in ("authorization_id", "resource_type", "resource_id", "identity_id"))
+
+    def list_authorizations(self, organization_id=None, resource_ids=None, resource=None):
+        self._call("list_authorizations", organization_id=organization_id, resource_ids=list(resource_ids or []))
+        return app_pb2.ListAuthorizationsResponse(authorizations=[
+            app_pb2.Authorization(**dict(r, identity_type="api-key" if r["identity_id"] in self.keys else "user"))
+            for r in self.roles if not resource_ids or r["resource_id"] in resource_ids])
+
+    def add_role(self, authorization=None, resource=None):
+        self._call("add_role", authorization=dict(authorization))
+        if any(self._role_key(r) == self._role_key(authorization) for r in self.roles):
+            raise ViamError(code="ALREADY_EXISTS", rpc="AddRole", resource=resource)
+        self.roles.append(dict(authorization, identity_type=""))
+
+    def remove_role(self, authorization=None, resource=None):
+        self._call("remove_role", authorization=dict(authorization))
+        kept = [r for r in self.roles if self._role_key(r) != self._role_key(authorization)]
+        if len(kept) == len(self.roles):
+            raise self._missing("RemoveRole", resource)
+        self.roles = kept
+
+    def change_role(self, old_authorization=None, new_authorization=None, resource=None):
+        self._call("change_role", old_authorization=dict(old_authorization), new_authorization=dict(new_authorization))
+        self.roles = [r for r in self.roles if self._role_key(r) != self._role_key(old_authorization)]
+        self.roles.append(dict(new_authorization, identity_type=""))
 
     def delete_key(self, id=None, resource=None):  # pylint: disable=redefined-builtin
         self._call("delete_key", id=id)
