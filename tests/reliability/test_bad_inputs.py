@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bad input, table-driven: every module, every case of bad_input_cases.CASES.
 
-Each case runs the module as a process (as Ansible does, minus the zip) against one emulator
+Each case runs the module as a process (as Ansible does, minus the zip; forked from a process
+that has imported what the modules import, see bad_input_harness: VIAM_BAD_INPUT_FORK=0 starts
+each as a new process instead) against one emulator
 seeded with a location, a machine with two parts, a fragment and a second API key, and must:
 - fail (failed=true, a non-zero exit), with a message containing the case's substrings;
 - show no Python traceback (not in stdout, stderr or the result, no ``exception`` key);
@@ -29,7 +31,8 @@ import threading
 import pytest
 
 from bad_input_cases import CASES, MODULES, ROLE_BASE, ROLE_CASES, Case
-from bad_input_harness import BadInputEmulator, Ref, collections_parent, read_kinds, resolve, run_module
+from bad_input_harness import (MODULES_PACKAGE, BadInputEmulator, ForkServer, Ref, base_run_env, collections_parent, read_kinds,
+                               resolve, run_module, run_python_module)
 
 COLLECTION = os.path.join(collections_parent(), "ansible_collections", "viam", "cloud")
 MODULE_DIR = os.path.join(COLLECTION, "plugins", "modules")
@@ -98,6 +101,97 @@ def test_bad_input_table_covers_every_module():
     counts = dict((m, sum(1 for case in CASES if case.module == m)) for m in MODULES)
     assert min(counts.values()) >= 10, counts
     assert len(set(case.id for case in CASES)) == len(CASES)
+
+
+# A module that reports what it sees, then ends as its arguments say ("mode"), for
+# test_fork_server_child_is_like_a_new_process. "preloaded" is read before it imports anything of Ansible.
+FORK_PROBE = r'''
+import json, os, sys
+preloaded = "ansible.module_utils.basic" in sys.modules
+import atexit, signal, tempfile, threading, time
+import ansible.module_utils.basic as basic
+from ansible.module_utils.common import warnings
+
+with open(sys.argv[1]) as handle:
+    mode = json.load(handle)["ANSIBLE_MODULE_ARGS"]["mode"]
+if mode == "state":
+    umask = os.umask(0o22)
+    os.umask(umask)
+    print(json.dumps(dict(
+        preloaded=preloaded, name=__name__, spec=__spec__.name, file=__file__, argv=sys.argv, path=sys.path,
+        main=sys.modules["__main__"].__dict__ is globals(), cwd=os.getcwd(), env=dict(os.environ), umask=umask,
+        fds=sorted(os.listdir("/proc/self/fd")), pgrp=os.getpgrp(), flags=str(sys.flags), tempdir=tempfile.tempdir,
+        stdio=[[stream.encoding, stream.errors, stream.line_buffering, stream.write_through, stream.isatty()]
+               for stream in (sys.stdin, sys.stdout, sys.stderr)],
+        signals=dict((name, str(signal.getsignal(getattr(signal, name))))
+                     for name in ("SIGINT", "SIGTERM", "SIGPIPE", "SIGCHLD", "SIGHUP")),
+        threads=threading.active_count(), grpc=sorted(n for n in sys.modules if n.split(".")[0] == "grpc"),
+        modules=sorted(n for n in sys.modules if n.startswith("ansible_collections.viam.cloud.plugins.modules.")),
+        ansible_args=basic._ANSIBLE_ARGS, warnings=list(warnings.get_warning_messages()),
+        deprecations=list(warnings.get_deprecation_messages())), sort_keys=True))
+    sys.stderr.write("carriage\r\nreturns\r")
+    atexit.register(print, "atexit ran")
+    threading.Thread(target=lambda: (time.sleep(0.2), print("thread ran", flush=True))).start()
+elif mode == "exit3":
+    sys.exit(3)
+elif mode == "exit-text":
+    sys.exit("bye")
+elif mode == "sleep":
+    print(os.getpid(), flush=True)
+    time.sleep(60)
+else:
+    raise ValueError("boom")
+'''
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not os.path.isdir("/proc/self/fd"), reason="fork and /proc (Linux)")
+def test_fork_server_child_is_like_a_new_process(tmp_path):
+    """A run forked from the fork server sees and does what ``python -m`` does: environment, cwd, argv, sys.path,
+    __main__, open files, standard streams, signals, no grpc, no module preloaded, no Ansible state (module
+    arguments, warnings); exit codes, tracebacks, atexit, threads, timeouts. And the preload is not empty."""
+    (tmp_path / "bad_input_fork_probe.py").write_text(FORK_PROBE)
+    env = dict(base_run_env(), VIAM_FORK_PROBE="1")
+    server = ForkServer(base_run_env())
+    try:
+        assert server.left_out == [], "left out of the preload (grpc must stay lazy): %s" % server.left_out
+        assert "ansible.module_utils.basic" in server.preloaded
+        assert "ansible_collections.viam.cloud.plugins.module_utils.module" in server.preloaded
+        assert not [name for name in server.preloaded if name.startswith(MODULES_PACKAGE)]
+        assert not server.can_run(dict(env, LC_ALL=env.get("LC_ALL", "") + ".other"))
+
+        def both(mode, timeout=60):
+            args = tmp_path / ("%s.json" % mode)
+            args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"mode": mode}}))
+            return [run_python_module("bad_input_fork_probe", [str(args)], env, str(tmp_path), way, timeout)
+                    for way in (None, server)]
+
+        new, forked = both("state")
+        assert new[0] == forked[0] == 0, (new, forked)
+        assert new[2] == forked[2] == "carriage\nreturns\n"
+        new_lines, forked_lines = new[1].splitlines(), forked[1].splitlines()
+        assert new_lines[1:] == forked_lines[1:] == ["thread ran", "atexit ran"]
+        new_state, forked_state = json.loads(new_lines[0]), json.loads(forked_lines[0])
+        assert (new_state.pop("preloaded"), forked_state.pop("preloaded")) == (False, True)
+        assert forked_state == new_state
+        assert forked_state["argv"] == [str(tmp_path / "bad_input_fork_probe.py"), str(tmp_path / "state.json")]
+        assert (forked_state["ansible_args"], forked_state["warnings"], forked_state["grpc"]) == (None, [], [])
+        new, forked = both("exit3")
+        assert new == forked == (3, "", "")
+        new, forked = both("exit-text")
+        assert new == forked == (1, "", "bye\n")
+        new, forked = both("raise")
+        for rc, stdout, stderr in (new, forked):
+            assert (rc, stdout) == (1, "")
+            assert stderr.startswith("Traceback (most recent call last):\n") and stderr.endswith("ValueError: boom\n")
+        for way in (None, server):
+            args = tmp_path / "sleep.json"
+            args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"mode": "sleep"}}))
+            with pytest.raises(subprocess.TimeoutExpired) as timed_out:
+                run_python_module("bad_input_fork_probe", [str(args)], env, str(tmp_path), way, 2)
+            assert not os.path.exists("/proc/%d" % int(timed_out.value.stdout)), "the timed-out run still runs"
+    finally:
+        server.stop()
+    assert server.proc.returncode is not None
 
 
 def problems_of(case: Case, outcome, kinds: dict) -> list:
