@@ -30,10 +30,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import hashlib
 import threading
 import time
 import typing as t
+
+from ansible_collections.viam.cloud.plugins.module_utils.token_cache import credentials_key
 
 ENABLED = False  # plugins/plugin_utils/in_process.py sets it for the items of a loop
 TTL = 60.0  # seconds an answer is reused at most (a loop that runs longer reads again)
@@ -73,14 +74,7 @@ _answers: t.Dict[str, t.Tuple[str, bytes, float]] = {}
 
 def _key(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Optional[str], rpc: str,
          request: bytes) -> t.Optional[str]:
-    if not api_key_id or not api_key:
-        return None
-    digest = hashlib.sha256()
-    for part in (app_url or "", api_key_id, api_key, rpc):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    digest.update(request)
-    return digest.hexdigest()
+    return credentials_key(app_url, api_key_id, api_key, rpc.encode("ascii") + b"\0" + request)
 
 
 def get(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Optional[str], rpc: str, request: bytes,

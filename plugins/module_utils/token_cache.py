@@ -39,14 +39,19 @@ _lock = threading.Lock()
 _tokens: t.Dict[str, t.Tuple[str, float]] = {}
 
 
-def _key(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Optional[str]) -> t.Optional[str]:
+def credentials_key(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Optional[str],
+                    extra: bytes = b"") -> t.Optional[str]:
+    """A SHA-256 of app_url, the key ID, the key (and ``extra``): what is kept for credentials is found only by
+    the same credentials, and the key is never kept in clear. None without credentials (nothing is kept)."""
     if not api_key_id or not api_key:
         return None
     digest = hashlib.sha256()
     for part in (app_url or "", api_key_id, api_key):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
+    digest.update(extra)
     return digest.hexdigest()
+
 
 
 def expiry(token: str, now: t.Optional[float] = None) -> float:
@@ -64,7 +69,7 @@ def expiry(token: str, now: t.Optional[float] = None) -> float:
 def get(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Optional[str],
         now: t.Optional[float] = None) -> t.Optional[str]:
     """The cached token of these credentials, or None (disabled, none, or about to expire)."""
-    key = _key(app_url, api_key_id, api_key)
+    key = credentials_key(app_url, api_key_id, api_key)
     if not ENABLED or key is None:
         return None
     now = time.time() if now is None else now
@@ -80,7 +85,7 @@ def get(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Option
 
 def put(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Optional[str], token: str,
         now: t.Optional[float] = None) -> None:
-    key = _key(app_url, api_key_id, api_key)
+    key = credentials_key(app_url, api_key_id, api_key)
     if not ENABLED or key is None or not token:
         return
     with _lock:
@@ -88,7 +93,7 @@ def put(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Option
 
 
 def drop(app_url: t.Optional[str], api_key_id: t.Optional[str], api_key: t.Optional[str]) -> None:
-    key = _key(app_url, api_key_id, api_key)
+    key = credentials_key(app_url, api_key_id, api_key)
     if key is None:
         return
     with _lock:
