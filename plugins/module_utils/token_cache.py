@@ -53,7 +53,6 @@ def credentials_key(app_url: t.Optional[str], api_key_id: t.Optional[str], api_k
     return digest.hexdigest()
 
 
-
 def expiry(token: str, now: t.Optional[float] = None) -> float:
     """When ``token`` stops being handed out: its JWT ``exp`` less MARGIN, else now + TTL - MARGIN."""
     now = time.time() if now is None else now
