@@ -56,7 +56,7 @@ COLLECTION = os.path.dirname(os.path.dirname(HERE))
 REPO = os.environ.get("VIAM_REPO_ROOT") or COLLECTION
 EMULATOR = os.path.join(COLLECTION, "tests", "emulator", "viam-app-emulator")
 START, END = "<!-- bench-inventory: start -->", "<!-- bench-inventory: end -->"
-TARGETS = {"cold": 1.5, "cache hit": 1.1}  # at most this many times the floor
+TARGETS = {"cold": 1.1, "cache hit": 1.02}  # at most this many times the floor (issue 17, at 3,000 parts)
 NAIVE_TARGET = 8.0  # the naive loop at least this many times slower than cold
 LARGE_TARGETS = {"rss": 1.3, "seconds": 1.1}  # the large fleet's cold run against its own floor (issue 17)
 
@@ -244,7 +244,8 @@ def run_main(args, work, env, inventory, emulator):
         if sorted(json.loads(result[3])) != want_hosts:
             raise SystemExit("the naive loop listed other hosts than the plugin")
         log("run %d naive     %.2fs, %d round trips" % (i + 1, result[0], result[1]))
-    notes.append("check: the naive loop lists the same %d hosts" % len(want_hosts))
+    if args.naive_runs:
+        notes.append("check: the naive loop lists the same %d hosts" % len(want_hosts))
     results = {"hosts": hosts, "groups": groups, "runs": runs}
     return results, notes
 
@@ -315,7 +316,7 @@ def render_large(large):
 def render(args, results, large, notes):
     if results is None:
         return "\n".join(render_large(large) if large else [])
-    runs = results["runs"]
+    runs = dict((name, rs) for name, rs in results["runs"].items() if rs)  # --naive-runs 0: no naive row
     median = dict((name, statistics.median(r[0] for r in rs)) for name, rs in runs.items())
     trips = dict((name, statistics.median(r[1] for r in rs)) for name, rs in runs.items())
     rss = dict((name, statistics.median(r[2] for r in rs if r[2]) if any(r[2] for r in rs) else None)
@@ -330,7 +331,7 @@ def render(args, results, large, notes):
         "| run | median wall time | x floor | round trips per run | max RSS |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name in ("floor", "cold", "cache hit", "naive viam-sdk"):
+    for name in [n for n in ("floor", "cold", "cache hit", "naive viam-sdk") if n in runs]:
         lines.append("| %s | %.2f s | %.2f | %d | %s |" % (
             name, median[name], median[name] / floor, trips[name],
             "%.0f MB" % rss[name] if rss[name] else "-"))
@@ -338,14 +339,15 @@ def render(args, results, large, notes):
     checks = []
     for name, limit in TARGETS.items():
         ratio = median[name] / floor
-        checks.append("%s: %s <= %.1fx the floor (%.2fx)" % ("met" if ratio <= limit else "MISSED", name, limit, ratio))
-    speedup = median["naive viam-sdk"] / median["cold"]
-    checks.append("%s: naive >= %.0fx cold (%.1fx)"
-                  % ("met" if speedup >= NAIVE_TARGET else "MISSED", NAIVE_TARGET, speedup))
-    like = median["naive viam-sdk"] + floor
-    checks.append("like for like (derived, not a target): the naive loop as an inventory would cost about naive + "
-                  "floor = %.1f s, %.1fx cold (the naive script prints host names only; Ansible's own %.1f s for "
-                  "%d hosts is in every inventory run)" % (like, like / median["cold"], floor, results["hosts"]))
+        checks.append("%s: %s <= %.2fx the floor (%.2fx)" % ("met" if ratio <= limit else "MISSED", name, limit, ratio))
+    if "naive viam-sdk" in median:
+        speedup = median["naive viam-sdk"] / median["cold"]
+        checks.append("%s: naive >= %.0fx cold (%.1fx)"
+                      % ("met" if speedup >= NAIVE_TARGET else "MISSED", NAIVE_TARGET, speedup))
+        like = median["naive viam-sdk"] + floor
+        checks.append("like for like (derived, not a target): the naive loop as an inventory would cost about naive "
+                      "+ floor = %.1f s, %.1fx cold (the naive script prints host names only; Ansible's own %.1f s "
+                      "for %d hosts is in every inventory run)" % (like, like / median["cold"], floor, results["hosts"]))
     notes[:0] = checks
     lines.extend("- " + n for n in notes)
     if large:
@@ -359,7 +361,7 @@ def write_results(args, results, large):
     if results is None:
         write_large(args, large, None)
         return
-    runs = results["runs"]
+    runs = dict((name, rs) for name, rs in results["runs"].items() if rs)  # --naive-runs 0: no naive row
     median = dict((name, statistics.median(r[0] for r in rs)) for name, rs in runs.items())
     trips = dict((name, statistics.median(r[1] for r in rs)) for name, rs in runs.items())
     rss = dict((name, statistics.median(r[2] for r in rs)) for name, rs in runs.items())
@@ -370,12 +372,13 @@ def write_results(args, results, large):
     for name, label in (("cold", "cold: viam.cloud.viam, no cache"), ("cache hit", "cache hit: viam.cloud.viam, cache: true")):
         ratio = median[name] / floor
         rows.append(row("%s, %s" % (label, fleet), median[name], "s", baseline="floor %.2f s" % floor, ratio=ratio,
-                        target="<= %.1fx" % TARGETS[name], met=ratio <= TARGETS[name],
+                        target="<= %.2fx" % TARGETS[name], met=ratio <= TARGETS[name],
                         note="%d round trips per run; max RSS %.0f MB" % (trips[name], rss[name])))
-    speedup = median["naive viam-sdk"] / median["cold"]
-    rows.append(row("naive viam-sdk loop (one call per machine), %s" % fleet, median["naive viam-sdk"], "s",
-                    baseline="cold %.2f s" % median["cold"], ratio=speedup, target=">= %.0fx cold" % NAIVE_TARGET,
-                    met=speedup >= NAIVE_TARGET, note="%d round trips per run" % trips["naive viam-sdk"]))
+    if "naive viam-sdk" in median:
+        speedup = median["naive viam-sdk"] / median["cold"]
+        rows.append(row("naive viam-sdk loop (one call per machine), %s" % fleet, median["naive viam-sdk"], "s",
+                        baseline="cold %.2f s" % median["cold"], ratio=speedup, target=">= %.0fx cold" % NAIVE_TARGET,
+                        met=speedup >= NAIVE_TARGET, note="%d round trips per run" % trips["naive viam-sdk"]))
     if large:
         rows.append(row("cold run at %s (%d hosts)" % (large["fleet"], large["hosts"]), large["seconds"], "s",
                         note="%d round trips; one run" % large["trips"]))
@@ -435,7 +438,7 @@ Round trips are counted from the emulator's call log (`Authenticate` included). 
 that floor, cold and cache hit print the same inventory and that the naive loop lists the same
 hosts. Then a cold run against a 100 x 100 x 3 fleet (30,000 parts), and the floor for the same
 30,000 hosts right after it (`--large-runs N`: N of each, interleaved), give wall time and peak
-memory. Targets: cold <= 1.5x the floor, cache hit <= 1.1x the floor, naive >= 8x cold; at 30,000
+memory. Targets (issue 17): cold <= 1.1x the floor, cache hit <= 1.02x the floor, naive >= 8x cold; at 30,000
 parts, peak RSS <= 1.3x and wall time <= 1.1x the floor of the same run.
 
 A cold run's round trips: `Authenticate`, then at once `ListLocations` and `ListMachineSummaries`

@@ -402,8 +402,8 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.viam.cloud.plugins.module_utils import inventory as inv
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.guards import ansible_core_problem
-from ansible_collections.viam.cloud.plugins.module_utils.metadata import METADATA_CALLS
-from ansible_collections.viam.cloud.plugins.module_utils.parallel import map_parallel, run_alongside
+# module_utils.metadata (with convert and diff) and module_utils.parallel are imported where a cold run uses
+# them: a cache hit needs neither, and its imports are part of what it costs over Ansible's own work.
 
 CACHE_FORMAT = 2  # 2: private_ip_addresses with part_details
 SUMMARY_PAGE = 100  # ListMachineSummaries' default limit (app.proto)
@@ -440,6 +440,39 @@ def _unsafe(value):
     if kind in _SCALARS:
         return value
     return wrap_var(value)
+
+
+def _unsafe_plain_str_kept(value):
+    """_unsafe for an ansible-core whose wrap_var returns a plain ``str`` as it is (see _marker).
+
+    Only exactly ``str`` is passed through: it cannot carry a tag, so it is already untrusted. Any other
+    string type (a tagged one from a cache, a subclass) still goes through wrap_var, as do unknown types.
+    """
+    kind = type(value)
+    if kind is str or kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {_unsafe_plain_str_kept(k): _unsafe_plain_str_kept(v) for k, v in value.items()}
+    if kind is list:
+        return [_unsafe_plain_str_kept(v) for v in value]
+    return wrap_var(value)
+
+
+def _marker():
+    """The function that marks API data unsafe for this run: _unsafe, or the same without the wrap_var calls
+    that change nothing.
+
+    On ansible-core 2.19+ "unsafe" means "not trusted as a template": wrap_var removes the TrustedAsTemplate
+    tag, and a plain ``str`` has no tag at all, so wrap_var returns that very object. Calling it on each of a
+    fleet's strings (about 53,000 at 3,000 parts) was a tenth of a second of a cache hit for nothing. Asked of
+    wrap_var itself, once per run, rather than assumed from the version: a wrap_var that returns anything else
+    for a plain string (an older core's AnsibleUnsafeText, or whatever stands in for it) gets every string.
+    """
+    probe = "".join(("{{ viam", " }}"))  # built at run time: a fresh plain str, as the API's strings are
+    marked = wrap_var(probe)
+    if marked is probe and type(marked) is str:  # pylint: disable=unidiomatic-typecheck
+        return _unsafe_plain_str_kept
+    return _unsafe
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -695,42 +728,51 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         used_locations = {}
         no_address = []
         source_var = (self.get_option("hostvars_prefix") or "") + "address_source"
+        # Names and metadata are written by anyone who may edit a machine, not by whoever runs Ansible:
+        # unsafe, so that no ansible-core templates them (on 2.19+ untrusted text is never templated,
+        # and this is the second line of defence). Variable names are the plugin's own.
+        unsafe = _marker()
+        # Bound once: self.inventory is ansible-core's proxy of InventoryData, an attribute lookup through it
+        # per call costs more than the call's own work for set_variable.
+        add_host, set_variable, add_group, add_child, get_host = (
+            inventory.add_host, inventory.set_variable, inventory.add_group, inventory.add_child, inventory.get_host)
+        host_vars_of, groups_of = builder.host_vars_and_source, builder.groups
+        top_group = top or None
         for index in range(len(hosts)):  # pylint: disable=consider-using-enumerate
             name, record = hosts[index]
             hosts[index] = None  # the record goes with its host, unless the caller keeps it
-            # Names and metadata are written by anyone who may edit a machine, not by whoever runs Ansible:
-            # unsafe, so that no ansible-core templates them (on 2.19+ untrusted text is never templated,
-            # and this is the second line of defence). Variable names are the plugin's own.
-            name = _unsafe(name)
-            inventory.add_host(name, group=top or None)
-            host_vars = dict((key, _unsafe(value)) for key, value in builder.host_vars(record).items())
+            name = unsafe(name)
+            add_host(name, group=top_group)
+            # Built and marked in one pass; the address and its source picked once.
+            host_vars, source = host_vars_of(record, unsafe)
             for key, value in host_vars.items():
-                inventory.set_variable(name, key, value)
-            for group in builder.groups(record):
-                group = _unsafe(group)
+                set_variable(name, key, value)
+            for group in groups_of(record):
+                group = unsafe(group)
                 if group not in made:
-                    inventory.add_group(group)
+                    add_group(group)
                     made.add(group)
-                inventory.add_child(group, name)
+                add_child(group, name)
             used_locations[record["location_id"]] = record["location_name"]
             if constructed:
                 self._set_composite_vars(compose, host_vars, name, strict=strict)
                 self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
                 self._add_host_to_keyed_groups(keyed, host_vars, name, strict=strict)
-            source = self._address_source(name, host_vars, builder.address(record)[1])
+            source = self._address_source(name, host_vars, source, get_host)
             # Unsafe like every viam_ variable, though the plugin's own word: no host variable of this plugin
             # is ever a template.
-            inventory.set_variable(name, source_var, _unsafe(source))
+            set_variable(name, source_var, unsafe(source))
             if source is None:
                 no_address.append(name)
         if builder.default_groups:
             self._nest_locations(payload.get("locations", []), used_locations, builder)
         self._report_no_address(no_address, len(hosts), builder)
 
-    def _address_source(self, name, host_vars, source):
+    def _address_source(self, name, host_vars, source, get_host=None):
         """Where the host's final ansible_host came from (an ansible_host source, or compose), or None when it has
-        no address to connect to. A host that compose makes local needs none."""
-        final = self.inventory.get_host(name).vars
+        no address to connect to. A host that compose makes local needs none. ``get_host``: the inventory's,
+        bound once by the caller."""
+        final = (get_host or self.inventory.get_host)(name).vars
         address = final.get("ansible_host")
         if address and str(address).strip():
             return source if address == host_vars.get("ansible_host") else "compose"
@@ -779,6 +821,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         parent_of = dict((child, parent) for parent, child in inv.location_parents(locations))
         todo = list(used)
         done = set()
+        unsafe = _marker()
         while todo:
             location_id = todo.pop()
             if location_id in done:
@@ -787,8 +830,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             parent = parent_of.get(location_id)
             if parent is None:
                 continue
-            child_group = _unsafe(builder.location_group(used.get(location_id) or names[location_id]))
-            parent_group = _unsafe(builder.location_group(names[parent]))
+            child_group = unsafe(builder.location_group(used.get(location_id) or names[location_id]))
+            parent_group = unsafe(builder.location_group(names[parent]))
             if child_group == parent_group:
                 continue
             self.inventory.add_group(child_group)
@@ -824,6 +867,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _map(self, func, items):
         """func over items in the collection's thread pool (parallel.map_parallel); results in order. The bound
         on calls is _call's semaphore, so a func may itself _map (threads waiting on threads hold no slot)."""
+        from ansible_collections.viam.cloud.plugins.module_utils.parallel import map_parallel
+
         return map_parallel(func, items, self._workers)
 
     def _fetch(self, s):
@@ -885,6 +930,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return out
 
         if probe_machine:  # learn the FQDN domain from one machine's parts while the summaries become records
+            from ansible_collections.viam.cloud.plugins.module_utils.parallel import run_alongside
+
             domain, records = run_alongside(learn_domain, convert)
         else:
             domain, records = s["fqdn_domain"], convert()
@@ -1136,6 +1183,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _fill_metadata(self, client, s, records, org_ids):
         """User metadata of every part, machine, location and organization (one call each, concurrently)."""
         from ansible_collections.viam.cloud.plugins.module_utils.convert import struct_to_dict
+        from ansible_collections.viam.cloud.plugins.module_utils.metadata import METADATA_CALLS
 
         # Resource types as metadata.METADATA_CALLS names them (the modules' table: RPC, ID field, label).
         jobs = [("organization", o) for o in org_ids]

@@ -807,3 +807,69 @@ def test_the_plugin_refuses_a_file_with_a_typo_before_any_call(definitions):
         module.set_options(direct={"plugin": "viam.cloud.viam", "location": ["lab"]})
     with pytest.raises(AnsibleError, match="unknown ansible_host source 'public_ip' .did you mean 'public_ip_address'"):
         module.set_options(direct={"plugin": "viam.cloud.viam", "ansible_host": ["public_ip"]})
+
+
+# ---------------------------------------------------------------- what a cache hit imports and marks
+
+def test_secret_fields_are_the_parts_service_ones():
+    """inventory.py keeps its own copy (services.parts is not imported on a cache hit): the two must agree."""
+    from ansible_collections.viam.cloud.plugins.module_utils.services.parts import SECRET_FIELDS
+
+    assert inv.SECRET_FIELDS == SECRET_FIELDS
+
+
+def test_marking_unsafe_skips_only_what_wrap_var_leaves_as_it_is(monkeypatch):
+    """On ansible-core 2.19+ wrap_var returns a plain str unchanged, so the plugin skips it for exactly str; any
+    other string type, and any wrap_var that does change a plain str, still goes through wrap_var."""
+    from ansible_collections.viam.cloud.plugins.inventory import viam
+
+    class Tagged(str):
+        pass
+
+    calls = []
+
+    def counting(value):
+        calls.append(value)
+        return value
+
+    monkeypatch.setattr(viam, "wrap_var", counting)
+    mark = viam._marker()
+    assert mark is viam._unsafe_plain_str_kept
+    value = {"a": ["b", Tagged("c"), 1, None, True], Tagged("d"): {"e": 2.5}}
+    assert mark(value) == value
+    assert [c for c in calls if c != "{{ viam }}"] == ["c", "d"]  # the probe, then the tagged strings only
+
+    class Marked(str):
+        pass
+
+    def marking(value):
+        return Marked(value) if isinstance(value, str) else value
+
+    monkeypatch.setattr(viam, "wrap_var", marking)
+    mark = viam._marker()
+    assert mark is viam._unsafe
+    out = mark({"a": ["b", 1], "c": "d"})
+    assert all(isinstance(s, Marked) for s in list(out) + [out["a"][0], out["c"]])
+
+
+def test_host_vars_and_source_marks_every_value_in_one_pass():
+    recs = by_part(records())
+    builder = inv.HostBuilder(prefix="viam_", ansible_host=["public_ip_address", "local_fqdn"])
+    out, source = builder.host_vars_and_source(recs["rover-1-main"], lambda v: ("marked", v))
+    assert source == "public_ip_address"
+    assert out["ansible_host"] == ("marked", "203.0.113.1")
+    assert all(isinstance(v, tuple) and v[0] == "marked" for v in out.values())
+    assert dict((k, v[1]) for k, v in out.items()) == builder.host_vars(recs["rover-1-main"])
+    assert inv.HostBuilder().host_vars_and_source(recs["rover-1-main"])[1] is None
+
+
+def test_a_filter_without_conditions_keeps_every_record_without_checking_them():
+    recs = records()
+    assert not inv.RecordFilter().active
+    assert inv.RecordFilter().apply(recs) == recs
+    for kwargs in ({"machines": ["rover-*"]}, {"main_part_only": True}, {"online_only": True}, {"fragments": [FRAG]},
+                   {"include_filters": [{"os": "linux"}]}, {"exclude_filters": [{"os": "linux"}]},
+                   {"location_ids": set()}):
+        keep = inv.RecordFilter(**kwargs)
+        assert keep.active, kwargs
+        assert keep.apply(recs) == [r for r in recs if keep(r)], kwargs
