@@ -27,7 +27,7 @@ Run inside hack/in-build.sh (the Makefile does), so that ansible finds the colle
 
     python bench/inventory/run.py [--out DIR] [--smoke] [--runs 5] [--naive-runs 3]
         [--fleet 10:100:3] [--latency-ms 20] [--large 100:100:3 | --large none]
-        [--large-runs 1] [--large-only] [--no-large-floor]
+        [--large-runs 3] [--large-only] [--no-large-floor]
         [--docs PATH] [--strict]
 """
 
@@ -149,7 +149,7 @@ def main(argv=None):
     parser.add_argument("--fleet", default="10:100:3")
     parser.add_argument("--latency-ms", type=float, default=20)
     parser.add_argument("--large", default="100:100:3", help="fleet of the one large cold run, or 'none'")
-    parser.add_argument("--large-runs", type=int, default=1, help="cold (and floor) runs at the large fleet")
+    parser.add_argument("--large-runs", type=int, default=3, help="cold (and floor) runs at the large fleet, interleaved")
     parser.add_argument("--no-large-floor", dest="large_floor", action="store_false",
                         help="skip the floor run at the large fleet")
     parser.add_argument("--large-only", action="store_true",
