@@ -44,7 +44,7 @@ def names_by_id(locations: t.Iterable[t.Any], named: t.Optional[str] = None) -> 
 class LocationService(Service):
     kind = "location"
 
-    listed: t.Optional[list] = None  # the last listing of this service (names for a diff: list_for_names)
+    listed: t.Optional[t.List[t.Any]] = None  # the last listing of this service (names for a diff: list_for_names)
 
     def list(self) -> list:
         organization_id = self.organization_id
