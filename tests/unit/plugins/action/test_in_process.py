@@ -201,3 +201,34 @@ def test_every_module_has_its_action_plugin():
     for name in names("action"):
         with open(os.path.join(root, "action", name + ".py")) as handle:
             assert "class ActionModule(ViamInProcessAction)" in handle.read(), name
+
+
+PRELOAD_PROBE = """
+import json, sys
+from ansible.module_utils import _internal
+import ansible.plugins.action.normal  # as in ansible-playbook: the controller's imports set is_controller
+before = _internal.is_controller if hasattr(_internal, "is_controller") else None
+from ansible_collections.viam.cloud.plugins.plugin_utils import in_process
+print(json.dumps(dict(
+    loaded=[name for name in in_process.PRELOAD if name in sys.modules],
+    grpc=sorted(name for name in sys.modules if name == "grpc" or name.startswith("grpc.")),
+    modules=sorted(name for name in sys.modules if name.startswith("ansible_collections.viam.cloud.plugins.modules.")),
+    threads=__import__("threading").active_count(),
+    controller_kept=(_internal.is_controller if before is not None else None) == before,
+    switched_off=in_process.preload_for_workers({"VIAM_CLOUD_IN_PROCESS": "0"}),
+)))
+"""
+
+
+def test_the_parent_preloads_what_workers_import_but_never_grpc():
+    """Imported where the strategy loads the action (ansible-playbook's process): basic, the module_utils and the
+    generated code, so that every task's forked worker has them; never grpc, no thread, nothing of a module."""
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    env.pop("VIAM_CLOUD_IN_PROCESS", None)
+    out = subprocess.run([sys.executable, "-c", PRELOAD_PROBE], capture_output=True, text=True, env=env, check=True)
+    seen = json.loads(out.stdout)
+    assert seen["loaded"] == list(in_process.PRELOAD)
+    assert seen["grpc"] == [] and seen["modules"] == [] and seen["threads"] == 1
+    assert seen["controller_kept"] and seen["switched_off"] == []
