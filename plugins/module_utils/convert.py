@@ -59,6 +59,9 @@ _LABEL_REPEATED = 3
 
 # Keys whose values are secrets; strip_secrets removes them at any depth.
 SECRET_KEYS = frozenset(("secret", "secrets", "key", "location_secret", "payload"))
+# The fields of a RobotPart that carry its secrets (the part secret and the list): what every view of a part
+# leaves out unless the secrets were asked for (services.parts.view, the inventory's host variables).
+PART_SECRET_FIELDS = ("secret", "secrets")
 
 
 def _is_repeated(field: object) -> bool:

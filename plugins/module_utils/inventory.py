@@ -30,10 +30,8 @@ import re
 import typing as t
 
 from ansible_collections.viam.cloud.plugins.module_utils import validate
-
-# The secret keys of a part (services.parts.SECRET_FIELDS; a unit test keeps the two equal). Not imported from
-# there: services.parts brings services.base and convert, which a cache hit of the inventory never uses.
-SECRET_FIELDS = ("secret", "secrets")
+# From convert.py (no import of its own) rather than services.parts, which a cache hit of the inventory never uses.
+from ansible_collections.viam.cloud.plugins.module_utils.convert import PART_SECRET_FIELDS as SECRET_FIELDS
 
 # OnlineState enum numbers (app.proto) -> the words in host vars.
 ONLINE_STATES = {0: "unspecified", 1: "online", 2: "offline", 3: "awaiting_setup"}

@@ -9,14 +9,13 @@ __metaclass__ = type
 
 import typing as t
 
-from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
+from ansible_collections.viam.cloud.plugins.module_utils.convert import PART_SECRET_FIELDS, message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
     CreateRaced, NotFound, ResourceLookupError, Service, absent_unless_listed, is_predicted, not_found, pick_one)
 
-# Fields of a part that carry its secrets (the part secret and the list of secrets).
-SECRET_FIELDS = ("secret", "secrets")
+SECRET_FIELDS = PART_SECRET_FIELDS  # the fields of a part that carry its secrets
 # Codes of a name check or a refused create that say nothing about the name: raised as they are.
 _TRANSIENT = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "UNAUTHENTICATED", "RESOURCE_EXHAUSTED")
 

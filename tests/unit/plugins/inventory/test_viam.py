@@ -812,10 +812,10 @@ def test_the_plugin_refuses_a_file_with_a_typo_before_any_call(definitions):
 # ---------------------------------------------------------------- what a cache hit imports and marks
 
 def test_secret_fields_are_the_parts_service_ones():
-    """inventory.py keeps its own copy (services.parts is not imported on a cache hit): the two must agree."""
+    """One definition (shared_secrets.PART_SECRET_FIELDS) for the inventory and the parts service."""
     from ansible_collections.viam.cloud.plugins.module_utils.services.parts import SECRET_FIELDS
 
-    assert inv.SECRET_FIELDS == SECRET_FIELDS
+    assert inv.SECRET_FIELDS is SECRET_FIELDS
 
 
 def test_marking_unsafe_skips_only_what_wrap_var_leaves_as_it_is(monkeypatch):
