@@ -82,8 +82,17 @@ echo ">>> [galaxy] galaxy-importer $(python -c 'import importlib.metadata as m; 
 # 30 s here on an idle machine); on a CI machine busy with make test's other steps the same lint can
 # take longer and would fail as a timeout that says nothing about the collection. So the lint gets
 # GALAXY_LINT_TIMEOUT seconds (default 900), and its time is printed, with a warning past 180 s.
+# Its own temporary, Ansible and cache directories: the importer unpacks the tarball under TMPDIR
+# and runs ansible-lint there, which writes its mock modules (.ansible-lint mock_modules) into a
+# cache of its project; `make test` runs `make lint` at the same time, and a shared cache let one
+# run clean the other's mocks away (seen once: "couldn't resolve module/action 'awx.awx...'").
+# Outside the repository, so that no git root makes its project (and cache) the same as `make lint`'s.
+private="$(mktemp -d "${TMPDIR:-/tmp}/viam-galaxy-import.XXXXXX")"
+trap 'rm -rf "${private}"' EXIT
+mkdir -p "${private}/tmp" "${private}/ansible" "${private}/cache"
 rc=0
 (cd "${dist}" && GALAXY_IMPORTER_CONFIG="${dist}/galaxy-importer.cfg" \
+    TMPDIR="${private}/tmp" ANSIBLE_HOME="${private}/ansible" XDG_CACHE_HOME="${private}/cache" \
     python - "$(basename "${tarball}")" <<'PY') >"${dist}/importer.log" 2>&1 || rc=$?
 import os, runpy, subprocess, sys, time
 from galaxy_importer.loaders import collection as loader
