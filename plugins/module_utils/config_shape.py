@@ -176,10 +176,14 @@ def config_shape_problems(config: t.Any) -> t.List[str]:
 
 def config_shape_message(config: t.Any, option: str = "config") -> t.Optional[str]:
     """One failure message for the option, or None when the shape is right."""
-    problems = config_shape_problems(config)
+    return shape_message(config_shape_problems(config), option)
+
+
+def shape_message(problems: t.Sequence[str], option: str = "config") -> t.Optional[str]:
+    """The failure message of check_config_shape's ``problems`` for the option, or None when there are none."""
     if not problems:
         return None
-    shown = problems[:MAX_SHOWN]
+    shown = list(problems[:MAX_SHOWN])
     if len(problems) > MAX_SHOWN:  # a generated config can have thousands: the first ones say enough
         shown.append("and %d more problems of the same kind" % (len(problems) - MAX_SHOWN))
     return "%s has the wrong shape for a Viam machine config, nothing was changed: %s" % (option, "; ".join(shown))
@@ -196,6 +200,6 @@ def enforce_config_shape(viam_module: t.Any, config: t.Any, option: str = "confi
     problems, warnings = check_config_shape(config)
     for warning in warnings:
         viam_module.module.warn(warning)
-    message = config_shape_message(config, option) if problems else None
+    message = shape_message(problems, option)
     if message:
         viam_module.fail(message)

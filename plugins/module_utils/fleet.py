@@ -33,7 +33,7 @@ __metaclass__ = type
 
 import typing as t
 
-from ansible_collections.viam.cloud.plugins.module_utils.config_shape import check_config_shape, config_shape_message
+from ansible_collections.viam.cloud.plugins.module_utils.config_shape import check_config_shape, shape_message
 from ansible_collections.viam.cloud.plugins.module_utils.part_config import (
     ConfigError, check_config, configs_equal, desired_config, fragment_ids, normalize, version_problem,
     with_fragment_versions)
@@ -65,13 +65,14 @@ class DesiredLocation:
 
 class DesiredPart:
     def __init__(self, name: str, fragments: t.Optional[t.List[str]] = None, config: t.Optional[dict] = None,
-                 state: str = PRESENT, versions: t.Optional[t.Dict[str, str]] = None) -> None:
+                 state: str = PRESENT, versions: t.Optional[t.Dict[str, str]] = None,
+                 warnings: t.Optional[t.List[str]] = None) -> None:
         self.name = name
         self.fragments = fragments
         self.config = config
         self.state = state
         self.versions = versions  # fragment name or ID -> the revision or tag it pins ("" follows the latest)
-        self.warnings: t.List[str] = []  # what the config's shape check only tells (unknown top-level keys)
+        self.warnings = warnings or []  # what the config's shape check only tells (unknown top-level keys)
 
 
 class DesiredMachine:
@@ -169,19 +170,18 @@ def parse_part(item: t.Any, machine_label: str, problems: t.List[str]) -> t.Opti
             config = None
     if config is not None:
         # The rdk machine-config shape, as viam_robot_part checks it (config_shape.py), before any write.
-        message = config_shape_message(config, "the config of %s" % label)
-        if message:
-            problems.append(message)
+        shape_problems, shape_warnings = check_config_shape(config)
+        if shape_problems:
+            problems.append(shape_message(shape_problems, "the config of %s" % label))
             config = None
-        warnings = ["%s: %s" % (label, warning) for warning in check_config_shape(config)[1]] if config else []
+        else:
+            warnings = ["%s: %s" % (label, warning) for warning in shape_warnings]
     versions = _versions(item.get("fragment_versions"), label, problems)
     if state == ABSENT and (item.get("fragments") is not None or item.get("config") is not None
                             or versions is not None):
         problems.append("%s: fragments, fragment_versions and config apply to a part that is present, not to "
                         "state=absent" % label)
-    part = DesiredPart(name, fragments, config, state, versions)
-    part.warnings = warnings
-    return part
+    return DesiredPart(name, fragments, config, state, versions, warnings)
 
 
 def parse_fleet(locations: t.Optional[t.List[t.Any]], machines: t.Optional[t.List[t.Any]]) -> Desired:
