@@ -212,7 +212,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.authorizations import (
     build, describe, describe_all, difference, key_set, sort_authorizations, spec_key)
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.identities import RoleResources
-from ansible_collections.viam.cloud.plugins.module_utils.module import ViamModule
+from ansible_collections.viam.cloud.plugins.module_utils.module import CreateRaced, ViamModule
 from ansible_collections.viam.cloud.plugins.module_utils.services import api_keys as views
 from ansible_collections.viam.cloud.plugins.module_utils.validate import is_uuid
 
@@ -376,8 +376,23 @@ class ApiKeyModule(ViamModule):
             return key_id, secret
         self.module.warn("the answer to CreateKey for %r was lost; the key was created (id %s) and rotated to "
                          "learn its secret" % (name, key_id))
-        # A rotation whose answer is lost can be sent again: the last one sets the secret we learn.
-        return self.create_or_find(lambda: self.rotate(key_id, name), lambda: None)
+        return self.rotate_found_copy(key_id, name)
+
+    def rotate_found_copy(self, key_id, name):
+        """Rotate the one new copy a lost CreateKey left, to learn a secret -> (id, secret).
+
+        The copy may be a racing run's rather than ours, and that run (or another whose answer was lost
+        too) may delete it first: on an app that rotates by minting a new key, a rival's rotation deletes
+        the old one (docs/api-assumptions.md §7, rotate_key). A copy gone before our RotateKey lands means
+        another run settled the name: CreateRaced reads again and reports the key that stayed.
+        """
+        try:
+            # A rotation whose answer is lost can be sent again: the last one sets the secret we learn.
+            return self.create_or_find(lambda: self.rotate(key_id, name), lambda: None)
+        except ViamError as err:
+            if not self.services.api_keys.is_gone(err, key_id):
+                raise
+            raise CreateRaced(err)
 
     def rotate(self, key_id, name):
         """RotateKey -> (id, secret) of the key that now carries the name.

@@ -14,7 +14,7 @@ from ansible_collections.viam.cloud.plugins.module_utils.authorizations import s
 from ansible_collections.viam.cloud.plugins.module_utils.convert import message_to_dict
 from ansible_collections.viam.cloud.plugins.module_utils.errors import ViamError
 from ansible_collections.viam.cloud.plugins.module_utils.services.base import (
-    CreateRaced, Service, delete_copy, keep_oldest, pick_one, settle_copies)
+    CreateRaced, Service, absent_unless_listed, delete_copy, keep_oldest, pick_one, settle_copies)
 
 # The field of an API key that carries its secret: ListKeys never has it, a create or rotation does.
 SECRET_FIELDS = ("key",)
@@ -67,6 +67,16 @@ class ApiKeyService(Service):
     def delete_copy(self, copy) -> None:
         """Delete a key a racing create made twice."""
         self.client.delete_key(id=copy.id, resource="API key %r (id %s)" % (copy.name, copy.id))
+
+    def is_gone(self, err: ViamError, key_id: str) -> bool:
+        """True when ``err``, from a call on key ``key_id``, means that key no longer exists
+        (base.absent_unless_listed: NOT_FOUND, or a code the app may use for an unknown ID and
+        the key is no longer listed)."""
+        try:
+            absent_unless_listed(err, lambda: [e.api_key.id for e in self.list()], key_id)
+        except ViamError:
+            return False
+        return True
 
     def delete_replaced(self, key_id: str, name: str, new_id: str) -> None:
         """Delete the key a rotation replaced with a new one (docs/api-assumptions.md §7, rotate_key).

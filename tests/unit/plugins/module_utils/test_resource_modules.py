@@ -272,6 +272,55 @@ def test_api_key_create_returns_the_secret_once_and_settles_on_a_fresh_listing(c
 
 # ---------------------------------------------------------------- viam_fleet: the same services create
 
+def _lose_the_answer_to_create_key(cloud):
+    """CreateKey applies, then its answer is lost (UNAVAILABLE after the request was sent)."""
+    applied = cloud.create_key
+
+    def create_key(**fields):
+        applied(**fields)
+        raise ViamError(code="UNAVAILABLE", rpc="CreateKey", maybe_applied=True)
+    cloud.create_key = create_key
+
+
+def test_api_key_lost_create_learns_the_secret_by_rotating_the_new_copy(cloud):
+    _lose_the_answer_to_create_key(cloud)
+    result = run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=[
+        dict(role="operator", resource_type="organization", resource=ORG)]))
+    (made,) = [e.api_key for e in cloud.keys.values() if e.api_key.name == "ci"]
+    assert result["changed"] and result["api_key"]["id"] == made.id
+    assert result["api_key"]["key"] == made.key == "rotated-secret-of-ci"
+
+
+@pytest.mark.parametrize("code", ["NOT_FOUND", "PERMISSION_DENIED"])
+def test_api_key_lost_create_whose_copy_a_racing_run_rotated_away_reads_again(cloud, code):
+    """Two runs lost CreateKey's answer and found the same new copy; the other rotated first, on an app that
+    rotates by minting a new key and deleting the old (the race a reliability run found): ours reads again
+    and reports the key that stayed, instead of failing."""
+    _lose_the_answer_to_create_key(cloud)
+
+    def rival_rotated_first(id=None, resource=None):  # pylint: disable=redefined-builtin
+        cloud.keys.pop(id)
+        cloud.add_key("ci")
+        raise ViamError(code=code, rpc="RotateKey", resource=resource)
+    cloud.rotate_key = rival_rotated_first
+    result = run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=[
+        dict(role="owner", resource_type="organization", resource=ORG)]))
+    (stayed,) = [e.api_key for e in cloud.keys.values() if e.api_key.name == "ci"]
+    assert not result["changed"] and result["api_key"]["id"] == stayed.id and "key" not in result["api_key"]
+
+
+def test_api_key_lost_create_rotation_refused_for_a_listed_key_fails(cloud):
+    _lose_the_answer_to_create_key(cloud)
+
+    def refused(id=None, resource=None):  # pylint: disable=redefined-builtin,unused-argument
+        raise ViamError(code="PERMISSION_DENIED", rpc="RotateKey", resource=resource)
+    cloud.rotate_key = refused
+    with pytest.raises(ViamError) as raised:
+        run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=[
+            dict(role="operator", resource_type="organization", resource=ORG)]))
+    assert raised.value.code == "PERMISSION_DENIED"
+
+
 def test_fleet_creates_through_the_services(cloud):
     module = make_module(viam_fleet.FleetModule, cloud, locations=[dict(name="site", parent=None, state="present")],
                          machines=[dict(name="m1", location="site", state="present", fragments=None,

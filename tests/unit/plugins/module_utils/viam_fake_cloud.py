@@ -304,6 +304,15 @@ class FakeCloud:
         entry.api_key.key = "secret-of-%s" % name
         return app_pb2.CreateKeyResponse(id=entry.api_key.id, key=entry.api_key.key)
 
+    def rotate_key(self, id=None, resource=None):  # pylint: disable=redefined-builtin
+        """Rotates in place (the app's rotate_key behaviour "same_id")."""
+        self._call("rotate_key", id=id)
+        if id not in self.keys:
+            raise self._missing("RotateKey", resource)
+        entry = self.keys[id]
+        entry.api_key.key = "rotated-%s" % entry.api_key.key
+        return app_pb2.RotateKeyResponse(id=id, key=entry.api_key.key)
+
     # users, members and roles
     def add_user(self, email):
         self.users[email] = self._uuid()
