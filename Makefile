@@ -96,10 +96,12 @@ sanity: sanity-main sanity-compat
 sanity-main: $(STAMP)
 	hack/in-build.sh main $(VENV) ansible-test sanity --python $(PYVER) --color yes $(SANITY_ARGS)
 
-# The compat leg checks what a user installs (plugins, roles, meta, docs, changelog) under the oldest
-# ansible-core we support; the test tree (emulator, device double, suites, hack/, bench/) runs only on
-# our own venvs and is checked once, under sanity-main. SANITY_COMPAT_TARGETS= (empty) checks it all.
-SANITY_COMPAT_TARGETS ?= plugins/ roles/ meta/ changelogs/ docs/ examples/ galaxy.yml
+# The compat leg checks, under the oldest ansible-core and Python we support, what a user installs and
+# runs: plugins, roles, meta, docs, changelog, examples, and the emulator and device double they can run
+# in their own CI. Our own suites (tests/unit, reliability, conformance, integration drivers) and hack/,
+# bench/ (not shipped) are checked under sanity-main; the suites also run on the compat venv (units-compat,
+# integration-compat). SANITY_COMPAT_TARGETS= (empty) checks everything.
+SANITY_COMPAT_TARGETS ?= plugins/ roles/ meta/ changelogs/ docs/ examples/ galaxy.yml tests/emulator/ tests/device/
 
 sanity-compat: $(STAMP_COMPAT)
 	hack/in-build.sh compat $(VENV_COMPAT) ansible-test sanity --python $(PYVER_COMPAT) --color yes $(SANITY_ARGS) \

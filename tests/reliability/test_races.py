@@ -15,6 +15,8 @@ exactly one changed=true per name, the other hosts ok.
 """
 from __future__ import annotations
 
+import pytest
+
 from conftest import duplicates, fleet_state, report, write_inventory
 
 HOSTS = 20
@@ -148,16 +150,11 @@ def _converge_the_same_names(emulator_factory, playbook_runner, tmp_path, *fault
     return run, emulator
 
 
-# The race was found at 20 ms per call, but on our 2 cores the 20 module processes start too far apart at
-# 20 ms for their read-to-write windows to overlap often: three runs at 20 ms refused 0, 1 and 0 guarded
-# writes, at 300 ms 6, 4 and 6 (docs/reliability.md). So the no-fault test runs at 300 ms only, where every
-# round races; the lost-answers test below keeps 20 ms.
-RACING_LATENCY_MS = 300
-
-
+# 20 ms is the latency of the run that found the race; on our 2 cores the 20 module processes start too far
+# apart for their read-to-write windows to overlap often, so 300 ms widens the window until every round races.
+@pytest.mark.parametrize("latency_ms", [20, 300])
 def test_twenty_hosts_converging_the_same_part_config_never_report_a_false_conflict(
-        emulator_factory, playbook_runner, tmp_path):
-    latency_ms = RACING_LATENCY_MS
+        emulator_factory, playbook_runner, tmp_path, latency_ms):
     speeds = (3, 4, 5)  # three rounds of 20 concurrent guarded writes of one config
     run, emulator = _converge_the_same_names(emulator_factory, playbook_runner, tmp_path, speeds=speeds,
                                              latency_ms=latency_ms)
