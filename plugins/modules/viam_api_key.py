@@ -374,9 +374,11 @@ class ApiKeyModule(ViamModule):
         key_id, secret = self.create_or_find(create, find)
         if secret is not None:
             return key_id, secret
+        rotated = self.rotate_found_copy(key_id, name)
+        # Only now: a copy another run settled (CreateRaced above) was neither ours nor rotated by us.
         self.module.warn("the answer to CreateKey for %r was lost; the key was created (id %s) and rotated to "
                          "learn its secret" % (name, key_id))
-        return self.rotate_found_copy(key_id, name)
+        return rotated
 
     def rotate_found_copy(self, key_id, name):
         """Rotate the one new copy a lost CreateKey left, to learn a secret -> (id, secret).

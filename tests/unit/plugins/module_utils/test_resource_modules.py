@@ -270,8 +270,6 @@ def test_api_key_create_returns_the_secret_once_and_settles_on_a_fresh_listing(c
     assert not again["changed"] and "key" not in again["api_key"]
 
 
-# ---------------------------------------------------------------- viam_fleet: the same services create
-
 def _lose_the_answer_to_create_key(cloud):
     """CreateKey applies, then its answer is lost (UNAVAILABLE after the request was sent)."""
     applied = cloud.create_key
@@ -284,10 +282,12 @@ def _lose_the_answer_to_create_key(cloud):
 
 def test_api_key_lost_create_learns_the_secret_by_rotating_the_new_copy(cloud):
     _lose_the_answer_to_create_key(cloud)
-    result = run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=[
-        dict(role="operator", resource_type="organization", resource=ORG)]))
+    module = make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=[
+        dict(role="operator", resource_type="organization", resource=ORG)])
+    result = run(module)
     (made,) = [e.api_key for e in cloud.keys.values() if e.api_key.name == "ci"]
     assert result["changed"] and result["api_key"]["id"] == made.id
+    assert [w for w in module.module.warnings if "(id %s) and rotated to learn its secret" % made.id in w]
     assert result["api_key"]["key"] == made.key == "rotated-secret-of-ci"
 
 
@@ -303,10 +303,12 @@ def test_api_key_lost_create_whose_copy_a_racing_run_rotated_away_reads_again(cl
         cloud.add_key("ci")
         raise ViamError(code=code, rpc="RotateKey", resource=resource)
     cloud.rotate_key = rival_rotated_first
-    result = run(make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=[
-        dict(role="owner", resource_type="organization", resource=ORG)]))
+    module = make_module(viam_api_key.ApiKeyModule, cloud, name="ci", authorizations=[
+        dict(role="owner", resource_type="organization", resource=ORG)])
+    result = run(module)
     (stayed,) = [e.api_key for e in cloud.keys.values() if e.api_key.name == "ci"]
     assert not result["changed"] and result["api_key"]["id"] == stayed.id and "key" not in result["api_key"]
+    assert not [w for w in module.module.warnings if "rotated to learn its secret" in w]
 
 
 def test_api_key_lost_create_rotation_refused_for_a_listed_key_fails(cloud):
@@ -320,6 +322,8 @@ def test_api_key_lost_create_rotation_refused_for_a_listed_key_fails(cloud):
             dict(role="operator", resource_type="organization", resource=ORG)]))
     assert raised.value.code == "PERMISSION_DENIED"
 
+
+# ---------------------------------------------------------------- viam_fleet: the same services create
 
 def test_fleet_creates_through_the_services(cloud):
     module = make_module(viam_fleet.FleetModule, cloud, locations=[dict(name="site", parent=None, state="present")],
